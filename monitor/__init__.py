@@ -1,0 +1,1 @@
+"""History, change detection, subscriptions, delivery, scheduling and the CLI."""

@@ -1,0 +1,14 @@
+"""Defaults shared by every command; each can be overridden by an environment variable."""
+import os
+
+#: SQLite file holding the whole history.
+DB_PATH = os.environ.get("OFSTED_WATCH_DB", "ofsted-watch.db")
+#: Where downloaded report PDFs are kept (content-addressed by sha256).
+PDF_DIR = os.environ.get("OFSTED_WATCH_PDF_DIR", "ofsted-watch-pdfs")
+#: The site to crawl; point it at a replica for tests and the demo.
+BASE_URL = os.environ.get("OFSTED_WATCH_BASE_URL", "https://reports.ofsted.gov.uk")
+#: Honest User-Agent with a contact URL.
+CONTACT_URL = os.environ.get("OFSTED_WATCH_CONTACT_URL",
+                             "https://github.com/ofsted-watch/ofsted-watch")
+USER_AGENT = os.environ.get("OFSTED_WATCH_USER_AGENT",
+                            f"ofsted-watch/0.1 (+{CONTACT_URL})")
