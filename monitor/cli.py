@@ -18,8 +18,8 @@ db_option = click.option(
 
 
 def _register():
-    from .commands import crawl, extract, monitoring
-    for module in (extract, crawl, monitoring):
+    from .commands import alerts, crawl, extract, service
+    for module in (extract, crawl, alerts, service):
         for command in module.COMMANDS:
             main.add_command(command)
 
