@@ -22,6 +22,7 @@ class Report:
     enforcement: list[str] = field(default_factory=list)
     history: list[dict] = field(default_factory=list)          # {date, type, judgement}
     last_inspection: dict | None = None                        # {date, judgement}
+    concerns: bool | None = None            # assurance visits: serious/widespread concerns found?
     needs_review: bool = False
     review_reasons: list[str] = field(default_factory=list)
     pages: int = 0

@@ -75,6 +75,55 @@ def m001_core(db: sqlite_utils.Database):
 # ---- later migrations go below this line ----
 
 
+@migrations()
+def m101_crawler_pending(db: sqlite_utils.Database):
+    """Work a crawl owes: report files listed but not stored yet, provider pages that failed.
+    Retried at the start of the next crawl (kind: 'file' or 'provider'; data: JSON)."""
+    db["crawl_pending"].create({
+        "url": str, "kind": str, "urn": str, "data": str, "attempts": int,
+        "last_error": str, "updated_at": str,
+    }, pk="url", if_not_exists=True)
+
+
+@migrations()
+def m301_service_job_runs(db: sqlite_utils.Database):
+    # one row per scheduled/manual job run (cycle, outbox, digest): outcome and one-line summary
+    db["job_runs"].create({
+        "id": int, "job": str, "started_at": str, "finished_at": str, "status": str,
+        "summary": str,
+    }, pk="id", if_not_exists=True)
+    db["job_runs"].create_index(["job", "started_at"], if_not_exists=True)
+
+
+@migrations()
+def m201_monitor_state(db: sqlite_utils.Database):
+    """Monitor bookkeeping. ``monitor_reports``: one row per report the history has read —
+    ``dirty`` set again (by trigger) whenever the crawler rewrites the report's extraction;
+    ``detected``: 0 not yet, 1 enforcement only (grades unread, needs review), 2 done for good.
+    ``events.enqueued_at``: fanned out to subscriptions; ``deliveries.claimed_at``: when a send
+    began (a row left in ``sending`` is never resent blindly)."""
+    db["monitor_reports"].create({
+        "report_id": str, "dirty": int, "detected": int, "synced_at": str, "detected_at": str,
+    }, pk="report_id", if_not_exists=True)
+    db["monitor_reports"].create_index(["dirty"], if_not_exists=True)
+    db["monitor_reports"].create_index(["detected"], if_not_exists=True)
+    for sql in (
+        "CREATE TRIGGER IF NOT EXISTS monitor_report_inserted AFTER INSERT ON reports BEGIN "
+        "UPDATE monitor_reports SET dirty = 1 WHERE report_id = NEW.file_id; END",
+        "CREATE TRIGGER IF NOT EXISTS monitor_report_updated AFTER UPDATE OF extraction, "
+        "needs_review, extract_error, overall, inspection_date ON reports BEGIN "
+        "UPDATE monitor_reports SET dirty = 1 WHERE report_id = NEW.file_id; END",
+    ):
+        db.execute(sql)
+    if "enqueued_at" not in db["events"].columns_dict:
+        db["events"].add_column("enqueued_at", str)
+    db["events"].create_index(["enqueued_at"], if_not_exists=True)
+    db["events"].create_index(["urn"], if_not_exists=True)
+    if "claimed_at" not in db["deliveries"].columns_dict:
+        db["deliveries"].add_column("claimed_at", str)
+    db["deliveries"].create_index(["status", "next_attempt_at"], if_not_exists=True)
+
+
 def open_db(path: str | Path | None = None, *, memory: bool = False) -> sqlite_utils.Database:
     """Open (creating and migrating) the database. WAL mode; one connection per thread/job."""
     if memory:

@@ -1,2 +1,4 @@
-"""CLI commands (filled in by its issue)."""
-COMMANDS = []
+"""``ofsted-watch crawl`` (the command lives with the crawler: crawler/command.py)."""
+from crawler.command import crawl
+
+COMMANDS = [crawl]

@@ -1,2 +1,147 @@
-"""CLI commands (filled in by its issue)."""
-COMMANDS = []
+"""``run`` (one cycle), ``serve`` (the scheduler) and ``demo`` (the whole thing in a sandbox)."""
+from __future__ import annotations
+
+import logging
+import sqlite3
+import sys
+
+import click
+
+from .. import config
+from ..cli import db_option
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+base_url_option = click.option(
+    "--base-url", default=config.BASE_URL, show_default=True, envvar="OFSTED_WATCH_BASE_URL",
+    help="Site to crawl (point it at a replica for testing).")
+pdf_dir_option = click.option(
+    "--pdf-dir", default=config.PDF_DIR, show_default=True, envvar="OFSTED_WATCH_PDF_DIR",
+    type=click.Path(file_okay=False), help="Where downloaded report PDFs are kept.")
+fast_option = click.option(
+    "--fast", is_flag=True,
+    help="Crawl without politeness delays: only for a replica on loopback (testing).")
+timeout_option = click.option(
+    "--crawl-timeout", default=3600, show_default=True, type=click.FloatRange(min=1),
+    envvar="OFSTED_WATCH_CRAWL_TIMEOUT", help="Seconds before a crawl subprocess is stopped.")
+
+
+def _check_fast(fast: bool, base_url: str) -> None:
+    from urllib.parse import urlsplit
+    host = urlsplit(base_url).hostname or ""
+    if fast and host not in ("127.0.0.1", "localhost", "::1"):
+        raise click.BadParameter("only for a replica on loopback; the real site gets the polite "
+                                 "settings", param_hint="--fast")
+
+
+def _why(exc: Exception) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+    return str(exc)
+
+
+def _logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format=LOG_FORMAT,
+                        stream=sys.stderr)
+
+
+@click.command("run")
+@db_option
+@base_url_option
+@pdf_dir_option
+@timeout_option
+@fast_option
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+@click.option("-v", "--verbose", is_flag=True, help="Log each step to stderr.")
+def run_command(db_path, base_url, pdf_dir, crawl_timeout, fast, as_json, verbose):
+    """Run one full cycle now: crawl, extract, detect, deliver; print a summary.
+
+    Exits 1 if the crawl failed (the outbox is still retried and the failure recorded).
+    """
+    from ..cycle import crawl_json, run_cycle
+    _check_fast(fast, base_url)
+    _logging(verbose)
+    try:
+        result = run_cycle(db_path, base_url=base_url, pdf_dir=pdf_dir, timeout=crawl_timeout,
+                           fast=fast)
+    except (sqlite3.Error, OSError) as exc:
+        raise click.ClickException(f"database {db_path}: {_why(exc)}") from None
+    click.echo(crawl_json(result) if as_json else result.summary)
+    if not result.ok:
+        sys.exit(1)
+
+
+@click.command("serve")
+@db_option
+@base_url_option
+@pdf_dir_option
+@timeout_option
+@fast_option
+@click.option("--schedule", default="mon-fri 07:00,13:00", show_default=True,
+              envvar="OFSTED_WATCH_SCHEDULE",
+              help="When to run the cycle: days and times ('mon-fri 07:00,13:00') or a "
+                   "crontab line ('0 7,13 * * 1-5').")
+@click.option("--timezone", default="Europe/London", show_default=True,
+              envvar="OFSTED_WATCH_TIMEZONE", help="Time zone of the schedule.")
+@click.option("--outbox-minutes", default=5, show_default=True, type=click.IntRange(min=1),
+              help="How often unsent alerts are retried.")
+@click.option("--misfire-grace-time", default=3600, show_default=True,
+              type=click.IntRange(min=1),
+              help="Seconds a job may start late (after a suspend or a long crawl).")
+@click.option("--run-now", is_flag=True, help="Also run one cycle straight away.")
+def serve_command(db_path, base_url, pdf_dir, crawl_timeout, fast, schedule, timezone,
+                  outbox_minutes, misfire_grace_time, run_now):
+    """Run the scheduler: the cycle on a schedule, outbox retries, daily and weekly digests.
+
+    One process, one cycle at a time; SIGTERM or Ctrl-C stops it cleanly.
+    """
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from ..service import AlreadyRunning, ScheduleError, ServiceOptions, parse_schedule, serve
+    _check_fast(fast, base_url)
+    _logging(True)
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.ClickException(f"--timezone {timezone!r}: not a known time zone") from None
+    try:
+        parse_schedule(schedule, timezone)
+    except ScheduleError as exc:
+        raise click.ClickException(str(exc)) from None
+    options = ServiceOptions(db_path=db_path, base_url=base_url, pdf_dir=pdf_dir,
+                             schedule=schedule, timezone=timezone, crawl_timeout=crawl_timeout,
+                             outbox_minutes=outbox_minutes,
+                             misfire_grace_time=misfire_grace_time, run_now=run_now,
+                             fast=fast)
+    try:
+        serve(options)
+    except AlreadyRunning as exc:
+        raise click.ClickException(str(exc)) from None
+    except (sqlite3.Error, OSError) as exc:
+        raise click.ClickException(f"database {db_path}: {_why(exc)}") from None
+
+
+@click.command("demo")
+@click.option("--keep", type=click.Path(file_okay=False), default=None,
+              help="Keep the demo's database, PDFs and mailbox in this directory.")
+@click.option("-v", "--verbose", is_flag=True, help="Log each step to stderr.")
+def demo_command(keep, verbose):
+    """See it work in a minute, offline: a sandbox site, a downgrade, the alert email.
+
+    Starts a local copy of the reports site (synthetic reports), records a baseline, subscribes
+    a local mailbox to one children's home, publishes a report that downgrades it, runs again and
+    shows the email that arrives.
+    """
+    from ..demo import DemoError, run_demo
+    _logging(verbose)
+    try:
+        ok = run_demo(keep=keep, echo=click.echo)
+    except DemoError as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"demo: {_why(exc)}") from None
+    if not ok:
+        sys.exit(1)
+
+
+COMMANDS = [run_command, serve_command, demo_command]

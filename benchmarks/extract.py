@@ -1,0 +1,203 @@
+"""Extraction benchmark: field accuracy per report family, and speed against pdfplumber.
+
+    python benchmarks/extract.py /work/shared/corpus /work/shared/corpus/truth.json
+
+For every PDF that truth.json lists (keyed by file name; found anywhere under CORPUS_DIR) it runs
+``extract_file`` and compares every field of truth that the extractor emits:
+report_type, urn, provider_name, inspection_date, inspection_end_date, overall, each judgement
+(truth's ``sub_judgements_canonical``, or ``grade_canonical`` where present, which includes the
+headline), no extra judgement keys, enforcement, history, last_inspection and inspection_kind
+(truth's ``inspection_kind``; for ILACS, "short"/"standard" in ``inspection_type``).
+Then, in the same process and on the same files, it times plain pdfplumber whole-document text
+extraction (``for page in pdf.pages: page.extract_text()``) and prints both medians and the
+ratio. ``--no-baseline`` skips the slow pdfplumber pass (accuracy only).
+Exit status 1 when any field is wrong.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+# This file is named like the package it measures: keep its own folder off the import path.
+sys.path[:] = [entry for entry in sys.path
+               if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
+
+import pdfplumber  # noqa: E402
+
+from extract import BadReport, extract_file  # noqa: E402
+from extract.families import local_authority_families  # noqa: E402
+from extract.grades import grade_token  # noqa: E402
+
+SEND_OUTCOMES = {1: "send_positive", 2: "send_inconsistent", 3: "send_widespread_failings"}
+#: Areas whose truth is historical, not a judgement of this inspection (see extract/families).
+HISTORICAL = {"previous_overall_effectiveness"}
+HEADLINE_TYPES = {"ilacs", "la-sif", "la-lac-2013", "school-s5"}
+
+
+def expected_fields(truth: dict) -> dict[str, object]:
+    """Field name -> the value our Report should hold, derived from one truth entry."""
+    fields: dict[str, object] = {
+        "report_type": truth["report_type"],
+        "urn": truth["urn"],
+        "provider_name": truth["provider_name"],
+        "inspection_date": truth["inspection_date"],
+        "inspection_end_date": truth["inspection_end_date"],
+    }
+    canonical = truth.get("sub_judgements_canonical") or {}
+    judgements: dict[str, str] = {}
+    if "grade_canonical" in truth:  # generated social-care truth: every area, headline included
+        judgements = {key: grade_token(value) if value and "_" not in value else value
+                      for key, value in truth["grade_canonical"].items()}
+        fields["overall"] = grade_token(truth["overall"]) if truth["overall"] else None
+    else:
+        for key, value in canonical.items():
+            if key == "area_send_outcome":
+                judgements[key] = SEND_OUTCOMES[value]
+            elif key == "areas_for_priority_action":
+                fields["enforcement:areas_for_priority_action"] = bool(value)
+            elif key == "theme":
+                continue  # JTAI theme: not emitted
+            elif key == "overall_progress":
+                fields["needs_review (narrative progress verdict)"] = True
+            elif key in HISTORICAL:
+                fields["last_inspection.judgement"] = grade_token(value)
+            else:
+                judgements[key] = grade_token(value)
+        if truth["report_type"] == "area-send":
+            fields["overall"] = judgements.get("area_send_outcome")
+        else:
+            fields["overall"] = grade_token(truth["overall"]) if truth["overall"] else None
+        if truth["report_type"] in HEADLINE_TYPES and fields["overall"]:
+            judgements["overall_effectiveness"] = fields["overall"]
+    for key, value in judgements.items():
+        fields[f"judgement:{key}"] = value
+    fields["judgement keys"] = sorted(judgements)
+    for name in ("enforcement", "history", "last_inspection", "inspection_kind"):
+        if name in truth:
+            fields[name] = sorted(truth[name]) if name == "enforcement" else truth[name]
+    if truth["report_type"] == "ilacs":
+        fields["inspection_kind"] = ("ilacs-short" if "short inspection" in truth["inspection_type"]
+                                     else "ilacs-standard")
+    return fields
+
+
+def actual_fields(report, wanted: dict[str, object]) -> dict[str, object]:
+    data = report.to_dict()
+    got: dict[str, object] = {}
+    for name in wanted:
+        if name.startswith("judgement:"):
+            got[name] = data["judgements"].get(name.split(":", 1)[1])
+        elif name == "judgement keys":
+            got[name] = sorted(data["judgements"])
+        elif name == "enforcement:areas_for_priority_action":
+            got[name] = "areas_for_priority_action" in data["enforcement"]
+        elif name.startswith("needs_review"):
+            got[name] = data["needs_review"] and data["overall"] is None
+        elif name == "last_inspection.judgement":
+            previous = data["last_inspection"] or {}
+            got[name] = grade_token(previous.get("judgement") or "")
+        elif name == "enforcement":
+            got[name] = sorted(data["enforcement"])
+        else:
+            got[name] = data.get(name)
+    return got
+
+
+def families_to_use():
+    """All families; without the social-care module (not yet written), the others only."""
+    try:
+        from extract.families import social_care  # noqa: F401
+        return None
+    except ImportError:
+        print("note: extract.families.social_care is missing: only the local-authority, SEND, "
+              "letter and school families run", file=sys.stderr)
+        return local_authority_families()
+
+
+def whole_document_ms(path: Path) -> float:
+    start = time.perf_counter()
+    with pdfplumber.open(path) as pdf:
+        for page in pdf.pages:
+            page.extract_text()
+    return (time.perf_counter() - start) * 1000
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("corpus_dir", type=Path)
+    parser.add_argument("truth_json", type=Path)
+    parser.add_argument("--no-baseline", action="store_true",
+                        help="skip the pdfplumber whole-document timing (accuracy only)")
+    parser.add_argument("--only", default="", help="only truth report types starting with this")
+    args = parser.parse_args(argv)
+
+    truth = json.loads(args.truth_json.read_text())
+    files = {path.name: path for path in args.corpus_dir.rglob("*.pdf")}
+    per_family = defaultdict(lambda: {"n": 0, "right": 0, "total": 0, "ours": [], "whole": [],
+                                      "review": 0, "bad": 0})
+    wrong: list[str] = []
+    families = families_to_use()
+    for name, entry in sorted(truth.items(), key=lambda item: (item[1]["report_type"], item[0])):
+        if not entry["report_type"].startswith(args.only) or name not in files:
+            continue
+        family = per_family[entry["report_type"]]
+        family["n"] += 1
+        wanted = expected_fields(entry)
+        start = time.perf_counter()
+        try:
+            report = extract_file(files[name], families=families)
+        except BadReport as exc:
+            family["bad"] += 1
+            family["total"] += len(wanted)
+            wrong.append(f"{name}: BadReport: {exc}")
+            continue
+        family["ours"].append((time.perf_counter() - start) * 1000)
+        family["review"] += report.needs_review
+        got = actual_fields(report, wanted)
+        for field, value in wanted.items():
+            family["total"] += 1
+            if got[field] == value:
+                family["right"] += 1
+            else:
+                wrong.append(f"{name}: {field}: expected {value!r}, got {got[field]!r}")
+        if not args.no_baseline:
+            family["whole"].append(whole_document_ms(files[name]))
+
+    header = (f"{'family':32} {'files':>5} {'fields right':>14} {'acc %':>6} {'review':>6} "
+              f"{'ours ms':>8} {'whole ms':>9} {'ratio':>7}")
+    print(header)
+    print("-" * len(header))
+    all_ours, all_whole, right, total = [], [], 0, 0
+    for report_type, family in sorted(per_family.items()):
+        all_ours += family["ours"]
+        all_whole += family["whole"]
+        right += family["right"]
+        total += family["total"]
+        print(_row(report_type, family["n"], family["right"], family["total"], family["review"],
+                   family["ours"], family["whole"]))
+    print("-" * len(header))
+    print(_row("ALL", sum(f["n"] for f in per_family.values()), right, total,
+               sum(f["review"] for f in per_family.values()), all_ours, all_whole))
+    if wrong:
+        print(f"\n{len(wrong)} wrong field(s):")
+        for line in wrong:
+            print("  " + line)
+    return 1 if wrong else 0
+
+
+def _row(label, n, right, total, review, ours, whole) -> str:
+    ours_ms = statistics.median(ours) if ours else float("nan")
+    whole_ms = statistics.median(whole) if whole else float("nan")
+    ratio = f"1/{whole_ms / ours_ms:.0f}" if ours and whole else "-"
+    accuracy = 100 * right / total if total else 0
+    return (f"{label:32} {n:5} {right:6}/{total:<7} {accuracy:6.1f} {review:6} {ours_ms:8.1f} "
+            f"{whole_ms:9.1f} {ratio:>7}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""Stores what the spider finds: providers, report PDFs (content-addressed), extractions, and
+failures. PDFs are read by ``extract/`` in a worker thread so the crawl keeps moving."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet import defer, threads
+
+from . import store
+from .extraction import extract_pdf, extractor_version
+from .files import store_pdf
+from .items import FailureItem, ProviderItem, ReportItem
+
+
+class StorePipeline:
+    def __init__(self, crawler):
+        self.crawler = crawler
+        settings = crawler.settings
+        self.db_path = settings.get("OFSTED_DB")
+        self.pdf_dir = Path(settings.get("OFSTED_PDF_DIR"))
+        self.extract = settings.getbool("OFSTED_EXTRACT", True)
+        self.version = extractor_version()
+        self.db = None
+        # pdfplumber is CPU-bound: one or two at a time is plenty
+        self.slots = defer.DeferredSemaphore(settings.getint("OFSTED_EXTRACT_THREADS", 1))
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def open_spider(self):
+        self.db = store.open_db(self.db_path)
+        # WAL + NORMAL: a killed process loses nothing committed; only a power cut could
+        # drop the last transactions, which the next crawl fetches again
+        self.db.execute("PRAGMA synchronous = NORMAL")
+
+    async def close_spider(self):
+        if self.extract:
+            # reports whose bytes or extractor version changed, or a run killed mid-extraction
+            for row in store.stale_extractions(self.db, self.version):
+                if Path(row["path"]).exists():
+                    await self._extract(row["file_id"], row["sha256"], row["path"])
+        self.db.close()
+
+    def _stat(self, key: str, count: int = 1) -> None:
+        self.crawler.stats.inc_value(f"ofsted/{key}", count)
+
+    async def process_item(self, item):
+        if isinstance(item, ProviderItem):
+            store.save_provider(self.db, item)
+            self._stat("providers")
+        elif isinstance(item, ReportItem):
+            sha, path, size = store_pdf(self.pdf_dir, item.body)
+            item.body = None                      # the bytes are on disk now
+            if store.save_report(self.db, item, sha256=sha, path=str(path), size=size):
+                self._stat("new_reports")
+                if self.extract:
+                    await self._extract(item.file_id, sha, str(path))
+        elif isinstance(item, FailureItem):
+            run_id = self.crawler.stats.get_value("ofsted/run_id")
+            store.save_failure(self.db, run_id, item)
+            self._stat("errors")
+            self.crawler.spider.logger.warning("failed %s: %s", item.url, item.reason)
+        return item
+
+    async def _extract(self, file_id: str, sha: str, path: str) -> None:
+        # look for an extraction of the same bytes only once holding a slot, so reports that
+        # share a PDF wait for the first extraction instead of repeating it
+        await maybe_deferred_to_future(self.slots.acquire())
+        try:
+            cached = store.cached_extraction(self.db, sha, self.version)
+            if cached is None:
+                cached = await maybe_deferred_to_future(
+                    threads.deferToThread(extract_pdf, path))
+                self._stat("extracted")
+            report, error = cached
+            store.apply_extraction(self.db, file_id, sha, self.version, report, error)
+        finally:
+            self.slots.release()

@@ -1,0 +1,253 @@
+"""Local authority → ONS region, so subscribers can filter by region.
+
+Neither the results nor the provider page shows a region, so it is derived from the local
+authority *name* the provider page shows, through this static table: the DfE 3-digit code and name
+of every English local authority as listed in the real search form (the saved page's
+``select#local_authority_dropdown``) and the ONS region (E12000001…E12000009) it lies in.
+A name the table does not know gives ``None``: a region is either right or empty, never a guess.
+"""
+from __future__ import annotations
+
+import re
+
+REGIONS = {
+    "E12000001": "North East",
+    "E12000002": "North West",
+    "E12000003": "Yorkshire and The Humber",
+    "E12000004": "East Midlands",
+    "E12000005": "West Midlands",
+    "E12000006": "East of England",
+    "E12000007": "London",
+    "E12000008": "South East",
+    "E12000009": "South West",
+}
+
+#: (DfE LA code, name as in the search form, ONS region code)
+LOCAL_AUTHORITIES = [
+    ("940", "North Northamptonshire", "E12000004"),
+    ("941", "West Northamptonshire", "E12000004"),
+    ("942", "Cumberland", "E12000002"),
+    ("943", "Westmorland and Furness", "E12000002"),
+    ("201", "City of London", "E12000007"),
+    ("202", "Camden", "E12000007"),
+    ("203", "Greenwich", "E12000007"),
+    ("204", "Hackney", "E12000007"),
+    ("205", "Hammersmith and Fulham", "E12000007"),
+    ("206", "Islington", "E12000007"),
+    ("207", "Kensington and Chelsea", "E12000007"),
+    ("208", "Lambeth", "E12000007"),
+    ("209", "Lewisham", "E12000007"),
+    ("210", "Southwark", "E12000007"),
+    ("211", "Tower Hamlets", "E12000007"),
+    ("212", "Wandsworth", "E12000007"),
+    ("213", "Westminster", "E12000007"),
+    ("301", "Barking and Dagenham", "E12000007"),
+    ("302", "Barnet", "E12000007"),
+    ("303", "Bexley", "E12000007"),
+    ("304", "Brent", "E12000007"),
+    ("305", "Bromley", "E12000007"),
+    ("306", "Croydon", "E12000007"),
+    ("307", "Ealing", "E12000007"),
+    ("308", "Enfield", "E12000007"),
+    ("309", "Haringey", "E12000007"),
+    ("310", "Harrow", "E12000007"),
+    ("311", "Havering", "E12000007"),
+    ("312", "Hillingdon", "E12000007"),
+    ("313", "Hounslow", "E12000007"),
+    ("314", "Kingston upon Thames", "E12000007"),
+    ("315", "Merton", "E12000007"),
+    ("316", "Newham", "E12000007"),
+    ("317", "Redbridge", "E12000007"),
+    ("318", "Richmond upon Thames", "E12000007"),
+    ("319", "Sutton", "E12000007"),
+    ("320", "Waltham Forest", "E12000007"),
+    ("330", "Birmingham", "E12000005"),
+    ("331", "Coventry", "E12000005"),
+    ("332", "Dudley", "E12000005"),
+    ("333", "Sandwell", "E12000005"),
+    ("334", "Solihull", "E12000005"),
+    ("335", "Walsall", "E12000005"),
+    ("336", "Wolverhampton", "E12000005"),
+    ("340", "Knowsley", "E12000002"),
+    ("341", "Liverpool", "E12000002"),
+    ("342", "St Helens", "E12000002"),
+    ("343", "Sefton", "E12000002"),
+    ("344", "Wirral", "E12000002"),
+    ("350", "Bolton", "E12000002"),
+    ("351", "Bury", "E12000002"),
+    ("352", "Manchester", "E12000002"),
+    ("353", "Oldham", "E12000002"),
+    ("354", "Rochdale", "E12000002"),
+    ("355", "Salford", "E12000002"),
+    ("356", "Stockport", "E12000002"),
+    ("357", "Tameside", "E12000002"),
+    ("358", "Trafford", "E12000002"),
+    ("359", "Wigan", "E12000002"),
+    ("370", "Barnsley", "E12000003"),
+    ("371", "Doncaster", "E12000003"),
+    ("372", "Rotherham", "E12000003"),
+    ("373", "Sheffield", "E12000003"),
+    ("380", "Bradford", "E12000003"),
+    ("381", "Calderdale", "E12000003"),
+    ("382", "Kirklees", "E12000003"),
+    ("383", "Leeds", "E12000003"),
+    ("384", "Wakefield", "E12000003"),
+    ("390", "Gateshead", "E12000001"),
+    ("391", "Newcastle upon Tyne", "E12000001"),
+    ("392", "North Tyneside", "E12000001"),
+    ("393", "South Tyneside", "E12000001"),
+    ("394", "Sunderland", "E12000001"),
+    ("420", "Isles of Scilly", "E12000009"),
+    ("800", "Bath and North East Somerset", "E12000009"),
+    ("801", "Bristol", "E12000009"),
+    ("802", "North Somerset", "E12000009"),
+    ("803", "South Gloucestershire", "E12000009"),
+    ("805", "Hartlepool", "E12000001"),
+    ("806", "Middlesbrough", "E12000001"),
+    ("807", "Redcar and Cleveland", "E12000001"),
+    ("808", "Stockton-on-Tees", "E12000001"),
+    ("810", "Kingston upon Hull", "E12000003"),
+    ("811", "East Riding of Yorkshire", "E12000003"),
+    ("812", "North East Lincolnshire", "E12000003"),
+    ("813", "North Lincolnshire", "E12000003"),
+    ("815", "North Yorkshire", "E12000003"),
+    ("816", "York", "E12000003"),
+    ("821", "Luton", "E12000006"),
+    ("822", "Bedford", "E12000006"),
+    ("823", "Central Bedfordshire", "E12000006"),
+    ("825", "Buckinghamshire", "E12000008"),
+    ("826", "Milton Keynes", "E12000008"),
+    ("830", "Derbyshire", "E12000004"),
+    ("831", "Derby", "E12000004"),
+    ("838", "Dorset", "E12000009"),
+    ("839", "Bournemouth, Christchurch and Poole", "E12000009"),
+    ("840", "Durham", "E12000001"),
+    ("841", "Darlington", "E12000001"),
+    ("845", "East Sussex", "E12000008"),
+    ("846", "Brighton and Hove", "E12000008"),
+    ("850", "Hampshire", "E12000008"),
+    ("851", "Portsmouth", "E12000008"),
+    ("852", "Southampton", "E12000008"),
+    ("855", "Leicestershire", "E12000004"),
+    ("856", "Leicester", "E12000004"),
+    ("857", "Rutland", "E12000004"),
+    ("860", "Staffordshire", "E12000005"),
+    ("861", "Stoke-on-Trent", "E12000005"),
+    ("865", "Wiltshire", "E12000009"),
+    ("866", "Swindon", "E12000009"),
+    ("867", "Bracknell Forest", "E12000008"),
+    ("868", "Windsor and Maidenhead", "E12000008"),
+    ("869", "West Berkshire", "E12000008"),
+    ("870", "Reading", "E12000008"),
+    ("871", "Slough", "E12000008"),
+    ("872", "Wokingham", "E12000008"),
+    ("873", "Cambridgeshire", "E12000006"),
+    ("874", "Peterborough", "E12000006"),
+    ("876", "Halton", "E12000002"),
+    ("877", "Warrington", "E12000002"),
+    ("878", "Devon", "E12000009"),
+    ("879", "Plymouth", "E12000009"),
+    ("880", "Torbay", "E12000009"),
+    ("881", "Essex", "E12000006"),
+    ("882", "Southend on Sea", "E12000006"),
+    ("883", "Thurrock", "E12000006"),
+    ("884", "Herefordshire", "E12000005"),
+    ("885", "Worcestershire", "E12000005"),
+    ("886", "Kent", "E12000008"),
+    ("887", "Medway", "E12000008"),
+    ("888", "Lancashire", "E12000002"),
+    ("889", "Blackburn with Darwen", "E12000002"),
+    ("890", "Blackpool", "E12000002"),
+    ("891", "Nottinghamshire", "E12000004"),
+    ("892", "Nottingham", "E12000004"),
+    ("893", "Shropshire", "E12000005"),
+    ("894", "Telford and Wrekin", "E12000005"),
+    ("895", "Cheshire East", "E12000002"),
+    ("896", "Cheshire West and Chester", "E12000002"),
+    ("908", "Cornwall", "E12000009"),
+    ("916", "Gloucestershire", "E12000009"),
+    ("919", "Hertfordshire", "E12000006"),
+    ("921", "Isle of Wight", "E12000008"),
+    ("925", "Lincolnshire", "E12000004"),
+    ("926", "Norfolk", "E12000006"),
+    ("929", "Northumberland", "E12000001"),
+    ("931", "Oxfordshire", "E12000008"),
+    ("933", "Somerset", "E12000009"),
+    ("935", "Suffolk", "E12000006"),
+    ("936", "Surrey", "E12000008"),
+    ("937", "Warwickshire", "E12000005"),
+    ("938", "West Sussex", "E12000008"),
+    # retired authorities that still appear on older provider pages
+    ("909", "Cumbria", "E12000002"),
+    ("928", "Northamptonshire", "E12000004"),
+]
+
+#: other spellings seen in Ofsted and DfE lists → the form's name
+ALIASES = {
+    "bristol city of": "bristol",
+    "city of bristol": "bristol",
+    "county durham": "durham",
+    "kingston upon hull city of": "kingston upon hull",
+    "hull": "kingston upon hull",
+    "herefordshire county of": "herefordshire",
+    "southend": "southend on sea",
+    "st helens": "st helens",
+    "bournemouth christchurch and poole": "bournemouth christchurch and poole",
+    "bcp": "bournemouth christchurch and poole",
+    "city of london corporation": "city of london",
+    "london city of": "city of london",
+    "windsor and maidenhead royal borough of": "windsor and maidenhead",
+    "kensington and chelsea royal borough of": "kensington and chelsea",
+    "kingston upon thames royal borough of": "kingston upon thames",
+    "greenwich royal borough of": "greenwich",
+    "north somerset council": "north somerset",
+}
+
+
+def normalise(name: str) -> str:
+    text = name.lower().replace("&", " and ").replace("st.", "st")
+    text = re.sub(r"[^a-z ]+", " ", text)
+    text = re.sub(r"\b(council|county council|borough council|city council|metropolitan)\b$",
+                  "", text.strip())
+    return re.sub(r"\s+", " ", text).strip()
+
+
+_BY_NAME = {normalise(name): (code, name, region) for code, name, region in LOCAL_AUTHORITIES}
+_BY_CODE = {code: (code, name, region) for code, name, region in LOCAL_AUTHORITIES}
+_REGION_BY_NAME = {normalise(name): code for code, name in REGIONS.items()}
+
+
+def _lookup(name: str | None):
+    if not name:
+        return None
+    key = normalise(name)
+    key = ALIASES.get(key, key)
+    return _BY_NAME.get(key)
+
+
+def region_for(local_authority: str | None) -> str | None:
+    """ONS region code for a local authority name as shown by Ofsted, or None if unknown."""
+    found = _lookup(local_authority)
+    return found[2] if found else None
+
+
+def la_code(value: str) -> str | None:
+    """DfE code for a local authority given by code or name; None if unknown."""
+    value = value.strip()
+    if value in _BY_CODE:
+        return value
+    found = _lookup(value)
+    return found[0] if found else None
+
+
+def region_code(value: str) -> str | None:
+    """ONS region code given by code (E12000008) or name ("South East", "south-east")."""
+    value = value.strip()
+    if value.upper() in REGIONS:
+        return value.upper()
+    return _REGION_BY_NAME.get(normalise(value.replace("-", " ")))
+
+
+def la_name(code: str) -> str | None:
+    found = _BY_CODE.get(code)
+    return found[1] if found else None

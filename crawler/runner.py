@@ -1,0 +1,85 @@
+"""Run one crawl in a fresh subprocess (Twisted's reactor cannot be restarted in a process).
+
+    from crawler.runner import crawl_in_subprocess
+    summary = crawl_in_subprocess("ofsted-watch.db", base_url=..., pdf_dir=..., timeout=3600)
+    summary["status"]   # "ok" or "failed"; also pages, providers, new_reports, errors,
+                        # requests, run_id, reason, mode, since, scope, started_at, finished_at
+
+The crawl_runs row is created here first, so the outcome is recorded whatever happens to the
+child: at the soft timeout it is asked to stop (SIGTERM: Scrapy closes gracefully and records
+what it did); at the hard timeout it is killed and the row is marked failed here.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from . import store
+from .scope import parse_scope
+
+__all__ = ["crawl_in_subprocess"]
+
+
+def crawl_in_subprocess(db_path: str | Path, *, base_url: str, pdf_dir: str | Path,
+                        since: str | None = None, backfill: bool = False,
+                        scope: str | list | None = None, timeout: float = 3 * 3600,
+                        soft_timeout: float | None = None, fast: bool = False,
+                        extract: bool = True, settings: dict | None = None,
+                        env: dict | None = None, log_path: str | Path | None = None) -> dict:
+    """Crawl in a child process; return the run summary (never raises for a failed crawl).
+
+    ``timeout`` is the hard limit; ``soft_timeout`` (default 90% of it) is when the child is
+    asked to finish. ``settings`` are Scrapy overrides; ``log_path`` keeps the child's log."""
+    scope_text, _ = parse_scope(scope)          # BadScope (ValueError) for a wrong scope
+    soft = soft_timeout if soft_timeout is not None else timeout * 0.9
+    db = store.open_db(db_path)
+    run_id = store.start_run(db, mode="backfill" if backfill else "incremental",
+                             scope=scope_text, since=since)
+    args = [sys.executable, "-m", "crawler", "--db", str(db_path), "--pdf-dir", str(pdf_dir),
+            "--base-url", base_url, "--scope", scope_text, "--run-id", str(run_id), "--json"]
+    if since:
+        args += ["--since", since]
+    if backfill:
+        args.append("--backfill")
+    if fast:
+        args.append("--fast")
+    if not extract:
+        args.append("--no-extract")
+    for name, value in (settings or {}).items():
+        args += ["-s", f"{name}={value}"]
+    child_env = {**os.environ, **(env or {})}
+    log = open(log_path, "ab") if log_path else subprocess.DEVNULL
+    problem = None
+    try:
+        child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=log, env=child_env,
+                                 stdin=subprocess.DEVNULL)
+        try:
+            child.wait(timeout=soft)
+        except subprocess.TimeoutExpired:
+            problem = f"soft timeout: asked to stop after {soft:.0f} s"
+            child.send_signal(signal.SIGTERM)
+            try:
+                child.wait(timeout=max(1.0, timeout - soft))
+            except subprocess.TimeoutExpired:
+                problem = f"hard timeout: killed after {timeout:.0f} s"
+                child.kill()
+                child.wait()
+    finally:
+        if log_path:
+            log.close()
+    row = store.run_summary(db, run_id)
+    if row["status"] == "running":
+        reason = problem or f"crawl process exited with code {child.returncode}"
+        store.finish_run(db, run_id, status="failed", reason=reason)
+    elif problem and row["status"] == "ok":
+        store.finish_run(db, run_id, status="failed", reason=problem,
+                         **{k: row[k] for k in ("pages", "providers", "new_reports", "errors",
+                                                "requests")})
+    elif problem:
+        db["crawl_runs"].update(run_id, {"reason": f"{problem}; {row['reason']}"})
+    row = store.run_summary(db, run_id)
+    db.close()
+    return row

@@ -1,0 +1,65 @@
+"""What a crawl covers, as search parameters (SITE.md).
+
+A scope is a comma-separated list: at most one kind, then any number of ``la:NAME-or-CODE`` and
+``region:NAME-or-CODE``. Examples: ``social-care`` (the default), ``childrens-homes,la:Kent``,
+``schools,region:south-east``, ``all,la:886,la:887``.
+"""
+from __future__ import annotations
+
+from . import regions
+
+#: kind → search parameters
+KINDS = {
+    "social-care": [("level_1_types", "3")],                 # homes, LA services, agencies...
+    "childrens-homes": [("level_1_types", "3"), ("level_2_types", "11")],
+    "la-childrens-services": [("level_1_types", "3"), ("level_2_types", "12")],
+    "schools": [("level_1_types", "1")],
+    "early-years": [("level_1_types", "2")],
+    "all": [],
+}
+DEFAULT = "social-care"
+
+
+class BadScope(ValueError):
+    """One line naming the part of the scope that is wrong."""
+
+
+def parse_scope(text: str | list | tuple | None) -> tuple[str, list[tuple[str, str]]]:
+    """(canonical text, search parameters). Raises BadScope."""
+    if isinstance(text, (list, tuple)):
+        text = ",".join(text)
+    parts = [p.strip() for p in (text or "").split(",") if p.strip()]
+    kind, las, regs = None, [], []
+    for part in parts:
+        key, sep, value = part.partition(":")
+        key = key.strip().lower()
+        if not sep:
+            name = key.replace("_", "-").replace(" ", "-")
+            if name not in KINDS:
+                raise BadScope(f"unknown scope {part!r}: use one of {', '.join(KINDS)}, "
+                               f"la:NAME, region:NAME")
+            if kind and kind != name:
+                raise BadScope(f"scope names two kinds ({kind}, {name}); give one")
+            kind = name
+        elif key in ("la", "local-authority", "local_authority"):
+            code = regions.la_code(value)
+            if not code:
+                raise BadScope(f"unknown local authority {value!r} in scope")
+            if code not in las:
+                las.append(code)
+        elif key == "region":
+            code = regions.region_code(value)
+            if not code:
+                raise BadScope(f"unknown region {value!r} in scope (E12000001..E12000009 or "
+                               f"a name such as 'South East')")
+            if code not in regs:
+                regs.append(code)
+        else:
+            raise BadScope(f"unknown scope part {part!r}: use la:NAME or region:NAME")
+    kind = kind or DEFAULT
+    params = list(KINDS[kind])
+    params += [("local_authority[]", code) for code in sorted(las)]
+    params += [("region[]", code) for code in sorted(regs)]
+    canonical = ",".join([kind] + [f"la:{c}" for c in sorted(las)]
+                         + [f"region:{c}" for c in sorted(regs)])
+    return canonical, params

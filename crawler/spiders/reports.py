@@ -1,0 +1,176 @@
+"""search results → provider pages → report PDFs (SITE.md).
+
+Incremental by default: the search asks only for providers whose latest report was published
+since ``since`` (newest first, 100 a page), a provider page is fetched only when the listing shows
+a report newer than the one stored, and a PDF only when its file id is not stored. ``since=None``
+walks every provider in scope; ``backfill=True`` also fetches every provider page.
+
+Callbacks are pure: they read the response and two lookups (``known_latest(urn)``,
+``have_file(file_id)``) and yield items and requests, so tests call them with saved pages.
+"""
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import urlencode, urlsplit
+
+import scrapy
+from scrapy.downloadermiddlewares.retry import get_retry_request
+from scrapy.exceptions import CloseSpider, IgnoreRequest
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
+
+from .. import markup, regions
+from ..files import looks_like_pdf
+from ..items import FailureItem, ProviderItem, ReportItem
+
+ROWS = 100                    # the live site caps rows at 100
+FILE_HOSTS = ["files.ofsted.gov.uk", "files.api.ofsted.gov.uk"]
+
+
+def _dmy(iso: str) -> str:
+    return date.fromisoformat(iso).strftime("%d-%m-%Y")
+
+
+class ReportsSpider(scrapy.Spider):
+    name = "reports"
+
+    def __init__(self, base_url: str = "https://reports.ofsted.gov.uk", *,
+                 since: str | None = None, until: str | None = None, backfill: bool = False,
+                 scope_params: list | None = None, known_latest=None, have_file=None,
+                 pending=(), **kwargs):
+        super().__init__(**kwargs)
+        self.base_url = base_url.rstrip("/")
+        self.since = since
+        self.until = until
+        self.backfill = bool(backfill)
+        self.scope_params = list(scope_params if scope_params is not None
+                                 else [("level_1_types", "3")])
+        self.known_latest = known_latest or (lambda urn: None)
+        self.have_file = have_file or (lambda file_id: False)
+        self.pending = pending
+        self.allowed_domains = [urlsplit(self.base_url).hostname] + FILE_HOSTS
+
+    # ---- requests ----------------------------------------------------------------------------
+    def search_url(self, start: int) -> str:
+        params = [("q", "")] + self.scope_params
+        if self.since:
+            params.append(("latest_report_date_start", _dmy(self.since)))
+            params.append(("latest_report_date_end",
+                           _dmy(self.until or date.today().isoformat())))
+        params += [("sort", "date"), ("order", "desc"), ("start", str(start)),
+                   ("rows", str(ROWS))]
+        return f"{self.base_url}/search?{urlencode(params)}"
+
+    def listing_request(self, start: int) -> scrapy.Request:
+        return scrapy.Request(self.search_url(start), callback=self.parse_results,
+                              errback=self.failed, cb_kwargs={"start": start})
+
+    def provider_request(self, listing: dict) -> scrapy.Request:
+        return scrapy.Request(listing["page_url"], callback=self.parse_provider,
+                              errback=self.failed, cb_kwargs={"listing": listing}, priority=10)
+
+    def pdf_request(self, urn: str, report: dict) -> scrapy.Request:
+        # PDFs never go through the HTTP cache (dont_cache is Scrapy's own switch)
+        return scrapy.Request(report["url"], callback=self.parse_pdf, errback=self.failed,
+                              cb_kwargs={"urn": urn, "report": report}, priority=20,
+                              meta={"dont_cache": True})
+
+    async def start(self):
+        for row in self.pending:              # work owed by earlier runs
+            if row["kind"] == "file" and not self.have_file(row["data"].get("file_id", "")):
+                yield self.pdf_request(row["urn"], row["data"])
+            elif row["kind"] == "provider" and row["data"].get("listing"):
+                yield self.provider_request(row["data"]["listing"])
+        yield self.listing_request(0)
+
+    # ---- callbacks ---------------------------------------------------------------------------
+    def _stat(self, key: str, count: int = 1) -> None:
+        if getattr(self, "crawler", None):
+            self.crawler.stats.inc_value(f"ofsted/{key}", count)
+
+    def parse_results(self, response, start: int = 0):
+        try:
+            total, results = markup.parse_results(response.text, response.url,
+                                                  first_page=start == 0)
+        except (markup.MarkupChanged, AttributeError) as exc:
+            raise CloseSpider(f"markup changed: {exc}")
+        self._stat("pages")
+        self._stat("listed", len(results))
+        if start == 0:
+            self.logger.info("search lists %d providers since %s", total, self.since or "ever")
+            if total == 0 and not self.since:
+                raise CloseSpider(f"no results where there must be some: {response.url}")
+        for listing in results:
+            if not self.backfill and self._is_current(listing):
+                self._stat("skipped")
+                continue
+            yield self.provider_request(listing)
+        if results and start + ROWS < total:
+            yield self.listing_request(start + ROWS)
+
+    def _is_current(self, listing: dict) -> bool:
+        """The stored provider already has a report as recent as the one listed."""
+        listed = listing.get("latest_report_date")
+        known = self.known_latest(listing["urn"])
+        return bool(listed and known and known >= listed)
+
+    def parse_provider(self, response, listing: dict):
+        try:
+            info = markup.parse_provider(response.text, response.url)
+        except (markup.MarkupChanged, AttributeError) as exc:
+            raise CloseSpider(f"markup changed: {exc}")
+        self._stat("pages")
+        urn = listing["urn"]
+        dates = [r["publication_date"] for r in info["reports"] if r["publication_date"]]
+        dates += [listing["latest_report_date"]] if listing.get("latest_report_date") else []
+        missing = [r for r in info["reports"] if not self.have_file(r["file_id"])]
+        la = info["local_authority"]
+        yield ProviderItem(
+            urn=urn, name=listing.get("name") or info["name"], category=listing.get("category"),
+            provider_type=info["provider_type"], local_authority=la,
+            region=regions.region_for(la), status=info["status"], page_url=response.url,
+            latest_report_date=max(dates) if dates else None, missing=missing)
+        for report in missing:
+            yield self.pdf_request(urn, report)
+
+    def parse_pdf(self, response, urn: str, report: dict):
+        problem = looks_like_pdf(response.body)
+        if problem:
+            retry = get_retry_request(response.request, spider=self, reason=problem,
+                                      max_retry_times=1)
+            if retry is not None:
+                yield retry
+                return
+            yield FailureItem(url=response.url, reason=problem, kind="file", urn=urn,
+                              data=report)
+            return
+        yield ReportItem(urn=urn, file_id=report["file_id"], url=report["url"],
+                         title=report.get("title"), inspection_date=report.get("inspection_date"),
+                         publication_date=report.get("publication_date"), body=response.body)
+
+    def failed(self, failure):
+        request = failure.request
+        reason = describe_failure(failure)
+        kind = {self.parse_results: "listing", self.parse_provider: "provider"}.get(
+            request.callback, "file")
+        kwargs = request.cb_kwargs
+        urn = kwargs.get("urn") or (kwargs.get("listing") or {}).get("urn")
+        data = kwargs.get("report") if kind == "file" else (
+            {"listing": kwargs["listing"]} if kind == "provider" else {})
+        yield FailureItem(url=request.url, reason=reason, kind=kind, urn=urn, data=data or {})
+        if kind == "listing":
+            raise CloseSpider(f"search page failed ({reason}): {request.url}")
+
+
+def describe_failure(failure) -> str:
+    exc = failure.value
+    if isinstance(exc, HttpError):
+        return f"HTTP {exc.response.status}"
+    if isinstance(exc, IgnoreRequest):
+        return f"not fetched: {exc}" if str(exc) else "not fetched (forbidden by robots.txt?)"
+    if isinstance(exc, (TimeoutError, TCPTimedOutError)):
+        return "timed out"
+    if isinstance(exc, DNSLookupError):
+        return "DNS lookup failed"
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}"[:300] if text else type(exc).__name__

@@ -1,0 +1,213 @@
+"""Everything the crawler writes to or reads from SQLite (tables in monitor/schema.py).
+
+``save_*`` functions only write, each one unit of work in ``db.atomic()``-style transactions, so a
+crawl killed at any point leaves whole rows or none. Reads used while crawling are small
+point lookups, so memory stays flat however large the site grows.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import sqlite_utils
+
+from monitor.schema import open_db
+
+#: how far before the last successful crawl an incremental crawl starts looking
+SAFETY_OVERLAP = timedelta(days=3)
+#: a listed file or provider page that keeps failing is given up after this many runs
+MAX_PENDING_ATTEMPTS = 5
+
+__all__ = ["open_db", "now", "start_run", "finish_run", "last_success_start", "default_since",
+           "save_provider", "save_report", "save_failure", "pending", "known_latest",
+           "have_file", "apply_extraction", "cached_extraction", "stale_extractions"]
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def _tx(db: sqlite_utils.Database):
+    return db.atomic()  # one transaction: commit or roll back as a whole
+
+
+# ---- runs ------------------------------------------------------------------------------------
+def start_run(db, *, mode: str, scope: str, since: str | None) -> int:
+    with _tx(db):
+        table = db["crawl_runs"]
+        table.insert({"started_at": now(), "status": "running", "mode": mode, "scope": scope,
+                      "since": since, "pages": 0, "providers": 0, "new_reports": 0,
+                      "errors": 0, "requests": 0})
+        return table.last_pk
+
+
+def finish_run(db, run_id: int, *, status: str, reason: str | None = None, **counts) -> None:
+    with _tx(db):
+        db["crawl_runs"].update(run_id, {"finished_at": now(), "status": status,
+                                         "reason": reason, **counts})
+
+
+def close_interrupted(db, *, keep: int | None = None) -> int:
+    """Mark runs still 'running' (their process was killed) as failed; one crawl at a time
+    per database is the rule, so any such row is stale. Returns how many."""
+    with _tx(db):
+        cursor = db.execute(
+            "update crawl_runs set status = 'failed', finished_at = ?, reason = "
+            "'interrupted: the crawl process ended without recording an outcome' "
+            "where status = 'running' and id != ?", [now(), keep or -1])
+        return cursor.rowcount
+
+
+def run_summary(db, run_id: int) -> dict:
+    row = dict(db["crawl_runs"].get(run_id))
+    row["run_id"] = row.pop("id")
+    return row
+
+
+def last_success_start(db, scope: str) -> str | None:
+    row = db.execute("select started_at from crawl_runs where status = 'ok' and scope = ? "
+                     "order by started_at desc limit 1", [scope]).fetchone()
+    return row[0] if row else None
+
+
+def default_since(db, scope: str) -> str | None:
+    """ISO date an incremental crawl starts from: last success minus the overlap (or None:
+    never crawled successfully, so walk everything)."""
+    started = last_success_start(db, scope)
+    if not started:
+        return None
+    return (datetime.fromisoformat(started) - SAFETY_OVERLAP).date().isoformat()
+
+
+# ---- what we know ----------------------------------------------------------------------------
+def known_latest(db, urn: str) -> str | None:
+    row = db.execute("select latest_report_date from providers where urn = ?", [urn]).fetchone()
+    return row[0] if row else None
+
+
+def have_file(db, file_id: str) -> bool:
+    return db.execute("select 1 from reports where file_id = ?", [file_id]).fetchone() is not None
+
+
+def pending(db, max_attempts: int = MAX_PENDING_ATTEMPTS):
+    """Files listed but never stored, provider pages that failed: retried by the next run."""
+    for row in db.query("select * from crawl_pending where attempts < ? order by kind desc, url",
+                        [max_attempts]):
+        row["data"] = json.loads(row["data"] or "{}")
+        yield row
+
+
+# ---- writes ----------------------------------------------------------------------------------
+def save_provider(db, item) -> None:
+    """Upsert one provider and remember each listed report not stored yet (crawl_pending), in
+    one transaction: if the crawl dies before the PDFs arrive, the next run fetches them."""
+    stamp = now()
+    row = {
+        "urn": item.urn, "name": item.name, "category": item.category,
+        "provider_type": item.provider_type, "local_authority": item.local_authority,
+        "region": item.region, "status": item.status, "page_url": item.page_url,
+        "latest_report_date": item.latest_report_date, "updated_at": stamp,
+    }
+    with _tx(db):
+        existing = db.execute("select first_seen, latest_report_date from providers "
+                              "where urn = ?", [item.urn]).fetchone()
+        row["first_seen"] = existing[0] if existing else stamp
+        if existing and existing[1] and (not row["latest_report_date"]
+                                         or existing[1] > row["latest_report_date"]):
+            row["latest_report_date"] = existing[1]
+        # never blank a known value with an empty one
+        row = {k: v for k, v in row.items() if v not in (None, "") or k == "urn"}
+        db["providers"].upsert(row, pk="urn", alter=False)
+        # provider page worked: it is no longer owed
+        db.execute("delete from crawl_pending where kind = 'provider' and urn = ?", [item.urn])
+        for report in item.missing:
+            db.execute(
+                "insert into crawl_pending (url, kind, urn, data, attempts, updated_at) "
+                "values (?, 'file', ?, ?, 0, ?) on conflict(url) do update set "
+                "data = excluded.data, updated_at = excluded.updated_at",
+                [report["url"], item.urn, json.dumps(report), stamp])
+
+
+def save_report(db, item, *, sha256: str, path: str, size: int) -> bool:
+    """Store one downloaded report (its PDF is already on disk). False if it was known."""
+    stamp = now()
+    with _tx(db):
+        if have_file(db, item.file_id):
+            db.execute("delete from crawl_pending where url = ?", [item.url])
+            return False
+        db["reports"].insert({
+            "file_id": item.file_id, "urn": item.urn, "url": item.url, "title": item.title,
+            "inspection_date": item.inspection_date, "publication_date": item.publication_date,
+            "sha256": sha256, "size": size, "path": path, "downloaded_at": stamp,
+            "first_seen": stamp, "needs_review": 0,
+        })
+        if item.publication_date:
+            db.execute("update providers set latest_report_date = ? where urn = ? and "
+                       "(latest_report_date is null or latest_report_date < ?)",
+                       [item.publication_date, item.urn, item.publication_date])
+        db.execute("delete from crawl_pending where url = ?", [item.url])
+    return True
+
+
+def save_failure(db, run_id: int | None, item) -> None:
+    """Record a failure (URL + reason) and, for a provider page or a file, owe it to the next
+    run. Listing pages are not owed: a failed listing fails the run instead."""
+    stamp = now()
+    with _tx(db):
+        db["crawl_errors"].insert({"run_id": run_id, "url": item.url, "reason": item.reason,
+                                   "at": stamp})
+        if item.kind in ("provider", "file"):
+            db.execute(
+                "insert into crawl_pending (url, kind, urn, data, attempts, last_error, "
+                "updated_at) values (?, ?, ?, ?, 1, ?, ?) on conflict(url) do update set "
+                "attempts = attempts + 1, last_error = excluded.last_error, "
+                "updated_at = excluded.updated_at",
+                [item.url, item.kind, item.urn, json.dumps(item.data), item.reason, stamp])
+
+
+# ---- extraction ------------------------------------------------------------------------------
+def cached_extraction(db, sha256: str, version: str) -> tuple[dict | None, str | None] | None:
+    """The extraction already made for the same bytes by the same extractor version, if any."""
+    row = db.execute(
+        "select extraction, extract_error from reports where extracted_sha256 = ? and "
+        "extractor_version = ? and (extraction is not null or extract_error is not null) "
+        "limit 1", [sha256, version]).fetchone()
+    if not row:
+        return None
+    return (json.loads(row[0]) if row[0] else None), row[1]
+
+
+def apply_extraction(db, file_id: str, sha256: str, version: str, report: dict | None,
+                     error: str | None) -> None:
+    with _tx(db):
+        fields = {"extractor_version": version, "extracted_sha256": sha256,
+                  "extract_error": error}
+        if report is not None:
+            fields.update({
+                "extraction": json.dumps(report, sort_keys=True),
+                "report_type": report.get("report_type"),
+                "inspection_kind": report.get("inspection_kind"),
+                "overall": report.get("overall"),
+                "needs_review": 1 if report.get("needs_review") else 0,
+            })
+        else:
+            fields.update({"extraction": None, "needs_review": 1})
+        db["reports"].update(file_id, fields)
+        owner = (report or {}).get("owner")
+        if owner:
+            # owners change hands: only the provider's most recent report with an owner counts
+            db.execute(
+                "update providers set owner = :owner where urn = "
+                "(select urn from reports where file_id = :id) and not exists ("
+                " select 1 from reports r2 where r2.urn = providers.urn and r2.file_id != :id"
+                " and json_extract(r2.extraction, '$.owner') is not null"
+                " and r2.publication_date > (select coalesce(publication_date, '')"
+                "  from reports where file_id = :id))", {"owner": owner, "id": file_id})
+
+
+def stale_extractions(db, version: str):
+    """Reports whose bytes or extractor version differ from what was extracted."""
+    return list(db.query(
+        "select file_id, sha256, path from reports where path is not null and "
+        "(extractor_version is null or extractor_version != ? or extracted_sha256 is null "
+        "or extracted_sha256 != sha256)", [version]))

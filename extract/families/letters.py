@@ -1,0 +1,59 @@
+"""Letters with no graded judgement: focused visits to local authority children's services
+(ILACS framework, 2018 onwards) and joint targeted area inspections (JTAI, 2016 onwards).
+
+``overall`` is null and ``judgements`` empty — that is the layout, not a failure. A focused
+visit whose letter has an "Areas for priority action" (or "Area for priority action") heading
+gets ``areas_for_priority_action`` in ``enforcement``: Ofsted's most serious finding in a
+letter, notified to the DfE. Letters are short (4–17 pages), so every page in the read window
+is checked for that heading with PDFium.
+
+``inspection_kind``: ``focused-visit`` or ``jtai``; ``report_type``: ``la-focused-visit`` or
+``jtai``. Provider: "<LA> (local authority)" for focused visits, "<area> (local area
+partnership)" for JTAI.
+"""
+from __future__ import annotations
+
+import re
+
+from ..dates import parse_date_range
+from .local_authority import dates_after, flat, new_report, require, set_provider
+
+_FOCUSED = re.compile(r"Focused visit to (.+?) children's services", re.I)
+_JTAI = re.compile(r"Joint targeted area inspection of (.+?)\s+(?:Between|This letter|This inspection"
+                   r"|\d)", re.I)
+_PRIORITY = re.compile(r"^\s*Areas? for priority action\s*$", re.I | re.M)
+
+
+def detect(doc) -> bool:
+    text = flat(doc.fast_text(1))
+    return bool(_FOCUSED.search(text) or re.search(r"Joint targeted area inspection", text,
+                                                   re.I))
+
+
+def parse(doc):
+    text = flat(doc.fast_text(1))
+    focused = _FOCUSED.search(text)
+    if focused:
+        report = new_report("la-focused-visit", "focused-visit")
+        set_provider(report, focused.group(1))
+        report.inspection_date, report.inspection_end_date = dates_after(
+            text, r"summarises the findings of (?:a|the) focused visit")
+        if _has_priority_actions(doc):
+            report.enforcement.append("areas_for_priority_action")
+    else:
+        report = new_report("jtai", "jtai")
+        area = _JTAI.search(text)
+        if area:
+            # "... of the multi-agency response to <theme> in <area>" or "... of <area>"
+            name = re.split(r"\s+in\s+", area.group(1))[-1] if re.match(
+                r"the multi-agency response", area.group(1), re.I) else area.group(1)
+            set_provider(report, name, "(local area partnership)")
+            report.inspection_date, report.inspection_end_date = parse_date_range(
+                text[area.start():area.start() + 700])
+    require(report, provider_name=report.provider_name, inspection_date=report.inspection_date)
+    return report
+
+
+def _has_priority_actions(doc) -> bool:
+    return any(_PRIORITY.search(doc.fast_text(number))
+               for number in range(1, doc.page_count + 1) if doc.readable(number))

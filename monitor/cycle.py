@@ -1,0 +1,188 @@
+"""One monitoring cycle: crawl (in a subprocess) → history → detect → enqueue → deliver.
+
+``run_cycle`` is what ``ofsted-watch run`` and the scheduler's cycle job call. The crawl runs in a
+fresh subprocess with a timeout (Twisted's reactor cannot restart in one process); everything after
+it runs here, on one database connection, and the outcome is recorded in ``job_runs``.
+
+Baseline rule: when the history is empty (no judgements and no events yet) and the crawl
+succeeded, everything this cycle finds is the starting point — detect runs with
+``baseline=True``, so nobody is alerted about reports published before they started watching.
+If that first crawl fails, detection waits for the first crawl that succeeds.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from . import config
+from .schema import open_db
+
+log = logging.getLogger("ofsted_watch.cycle")
+
+#: Hard limit for one crawl subprocess, in seconds (the crawler also stops itself earlier).
+CRAWL_TIMEOUT = 3600
+
+#: Held while a job writes events or sends alerts, so a scheduled outbox retry never runs
+#: ``deliver_due`` at the same moment as a cycle in the same process.
+DELIVERY_LOCK = threading.Lock()
+
+
+def utcnow() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass
+class CycleResult:
+    crawl: dict
+    baseline: bool = False
+    events: list[int] = field(default_factory=list)
+    event_kinds: dict[str, int] = field(default_factory=dict)
+    queued: int = 0
+    delivery: dict = field(default_factory=dict)   # deliver_due's counts of delivery rows
+    messages: int = 0          # messages that went out in this cycle (one per report/subscriber)
+    recipients: int = 0        # subscriptions they went to
+    summary: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.crawl.get("status") == "ok"
+
+
+def history_is_empty(db) -> bool:
+    """True before any report has been turned into judgements or events."""
+    return db["judgements"].count == 0 and db["events"].count == 0
+
+
+def run_cycle(db_path: str, *, base_url: str | None = None, pdf_dir: str | None = None,
+              timeout: float = CRAWL_TIMEOUT, scope: str | None = None, backfill: bool = False,
+              since: str | None = None, fast: bool = False, crawl=None,
+              now=None) -> CycleResult:
+    """Run one full cycle and return what happened. Never raises for a failed crawl or send:
+    those are recorded (crawl_runs, deliveries) and reported in the summary.
+
+    ``fast`` turns the crawler's politeness off: only for a replica on loopback (tests, demo).
+    ``now`` is the monitor's clock (detection, outbox due times); None means the real time.
+    ``crawl`` replaces ``crawler.runner.crawl_in_subprocess`` (same signature)."""
+    from monitor import detect, history, outbox
+
+    if crawl is None:
+        from crawler.runner import crawl_in_subprocess as crawl
+    base_url = base_url or config.BASE_URL
+    pdf_dir = pdf_dir or config.PDF_DIR
+    started = utcnow()
+
+    db = open_db(db_path)
+    empty_before = history_is_empty(db)
+    db.conn.close()  # the crawler subprocess writes to the same file; hold no connection meanwhile
+
+    extra = {"fast": True} if fast else {}
+    try:
+        crawl_result = crawl(db_path, base_url=base_url, pdf_dir=pdf_dir, since=since,
+                             backfill=backfill, scope=scope, timeout=timeout, **extra)
+    except (OSError, ValueError) as exc:  # could not even start the crawl: a failed crawl
+        log.warning("crawl could not run: %s", exc)
+        crawl_result = {"status": "failed", "reason": f"could not run the crawl: {exc}"}
+    result = CycleResult(crawl=dict(crawl_result or {}))
+
+    db = open_db(db_path)
+    try:
+        with DELIVERY_LOCK:
+            if result.ok or not empty_before:
+                result.baseline = empty_before
+                history.sync(db)
+                result.events = list(detect.detect(db, baseline=result.baseline, now=now) or [])
+                result.event_kinds = _kinds(db, result.events)
+            result.queued = outbox.enqueue(db, now=now) or 0
+            result.delivery = dict(outbox.deliver_due(db, now=now) or {})
+            result.messages, result.recipients = messages_sent_since(db, started)
+        result.summary = summarise(result)
+        record_job(db, "cycle", started, "ok" if result.ok else "crawl-failed", result.summary)
+    finally:
+        db.conn.close()
+    return result
+
+
+def messages_sent_since(db, since: str) -> tuple[int, int]:
+    """(messages, subscriptions) sent since ``since``: events of one report travel together."""
+    row = db.execute(
+        "select count(distinct d.subscription_id || ':' || e.report_id), "
+        "count(distinct d.subscription_id) from deliveries d join events e on e.id = d.event_id "
+        "where d.status = 'sent' and d.sent_at >= ?", [since]).fetchone()
+    return int(row[0] or 0), int(row[1] or 0)
+
+
+def _kinds(db, event_ids: list[int]) -> dict[str, int]:
+    if not event_ids:
+        return {}
+    marks = ",".join("?" * len(event_ids))
+    rows = db.execute(f"select kind, count(*) from events where id in ({marks}) group by kind",
+                      event_ids).fetchall()
+    return dict(sorted(rows))
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def describe_delivery(delivery: dict) -> str:
+    """'3 sent, 1 waiting to retry' from deliver_due's counts of delivery rows."""
+    words = {"sent": "sent", "retrying": "waiting to retry", "failed": "failed for good",
+             "unknown": "interrupted mid-send (check before resending)"}
+    parts = []
+    for key, value in delivery.items():
+        if isinstance(value, int) and not isinstance(value, bool) and (value or key == "sent"):
+            parts.append(f"{value} {words.get(key, key.replace('_', ' '))}")
+    return ", ".join(parts) if parts else "nothing due"
+
+
+def describe_problems(delivery: dict) -> str:
+    """'; 2 alerts waiting to retry' (only what did not go), or ''."""
+    words = {"retrying": "waiting to retry (the outbox tries again)",
+             "failed": "failed for good", "unknown": "interrupted mid-send (check before "
+                                                    "resending)"}
+    parts = [f"{_plural(delivery[k], 'alert')} {w}" for k, w in words.items() if delivery.get(k)]
+    return "; " + ", ".join(parts) if parts else ""
+
+
+def summarise(result: CycleResult) -> str:
+    """One paragraph a person can read in a log or a terminal."""
+    c = result.crawl
+    status = c.get("status", "unknown")
+    if status == "ok":
+        crawl = (f"Crawl finished: {_plural(int(c.get('pages') or 0), 'page')}, "
+                 f"{_plural(int(c.get('providers') or 0), 'provider')} seen, "
+                 f"{_plural(int(c.get('new_reports') or 0), 'new report')}, "
+                 f"{_plural(int(c.get('errors') or 0), 'error')}.")
+    else:
+        reason = c.get("reason") or "no reason given"
+        crawl = f"Crawl {status}: {reason}; it will be tried again next cycle."
+    if result.baseline:
+        found = f" (with {_plural(len(result.events), 'past event')})" if result.events else ""
+        detected = (f"First run: what is already published is the baseline{found}; nobody is "
+                    f"alerted about it.")
+    elif result.events:
+        kinds = ", ".join(f"{k} ×{n}" for k, n in result.event_kinds.items())
+        detected = f"Detected {_plural(len(result.events), 'new event')} ({kinds})."
+    elif status != "ok" and not result.events:
+        detected = "No detection this time."
+    else:
+        detected = "No new events."
+    sent = (f"Sent {_plural(result.messages, 'message')} to "
+            f"{_plural(result.recipients, 'subscriber')}{describe_problems(result.delivery)}.")
+    return " ".join((crawl, detected, sent))
+
+
+def record_job(db, job: str, started: str, status: str, summary: str) -> None:
+    db["job_runs"].insert({"job": job, "started_at": started, "finished_at": utcnow(),
+                           "status": status, "summary": summary})
+
+
+def crawl_json(result: CycleResult) -> str:
+    return json.dumps({"crawl": result.crawl, "baseline": result.baseline,
+                       "events": result.events, "event_kinds": result.event_kinds,
+                       "queued": result.queued, "delivery": result.delivery,
+                       "messages": result.messages, "recipients": result.recipients,
+                       "summary": result.summary}, indent=2, sort_keys=True)

@@ -1,0 +1,212 @@
+"""Change detection: events from a provider's reports, knowing Ofsted's scales.
+
+Kinds (``KINDS``):
+  downgrade    a graded area (the headline first) below the same area of the provider's previous
+               graded report on the same scale; adequate, satisfactory and requires improvement
+               rank alike. ``serious`` when the new grade is the worst band of its scale.
+  declined     "declined in effectiveness" at an interim inspection (its own scale, never
+               compared with a four-point grade).
+  enforcement  compliance notice, restriction of accommodation, suspension, notice of proposal,
+               cancellation, warning letter, areas for priority action — named in the report.
+  inadequate   the worst band of a scale with nothing comparable before it: a new home straight in
+               at inadequate, or a first report card at urgent improvement after four-point grades
+               (scales Ofsted calls incomparable are never compared; the move is reported as this).
+  upgrade      the opposite of a downgrade: recorded for feeds, not alerted by default.
+
+Once per report: each report is examined once (``monitor_reports.detected``); re-running,
+re-crawling or re-extracting never examines it again. An amended report (a new file for the same
+inspection: same URN and inspection date) raises only what was not already raised for that
+inspection. A report that needs review raises its enforcement only; its grades wait until an
+extraction reads them. A report older than another report already known for the provider is
+history, not news: its events are recorded with ``baseline = 1`` (never delivered), as are all
+events found while building the baseline (``detect(db, baseline=True)``, see monitor/cycle.py).
+"""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+from extract.grades import SCALES, WORST
+
+from . import history
+
+KINDS = ("downgrade", "declined", "enforcement", "inadequate", "upgrade")
+#: Kinds a subscription receives unless it chooses (upgrades are for feeds).
+DEFAULT_KINDS = ("downgrade", "declined", "enforcement", "inadequate")
+#: Enforcement that stops or limits a setting.
+SERIOUS_ENFORCEMENT = {"suspension", "cancellation", "restriction_of_accommodation",
+                       "notice_of_proposal"}
+#: Scales on which a grade can be ranked against the previous one.
+_COMPARABLE = {scale for scale, _ in SCALES.values()} - {"interim", "none", "unknown"}
+
+_CHUNK = 500
+
+
+def _chunks(items: list, size: int = _CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _load(db, urns: list[str]) -> dict[str, list[dict]]:
+    """Every synced report of the given providers, with its judgements, oldest first."""
+    reports: dict[str, list[dict]] = defaultdict(list)
+    by_id: dict[str, dict] = {}
+    for chunk in _chunks(urns):
+        marks = ",".join("?" * len(chunk))
+        for row in db.execute(
+                f"select r.file_id, r.urn, r.inspection_date, r.publication_date, r.extraction, "
+                f"r.needs_review, r.extract_error, m.detected from reports r "
+                f"join monitor_reports m on m.report_id = r.file_id "
+                f"where m.dirty = 0 and r.urn in ({marks})", chunk):
+            file_id, urn, inspected, published, text, review, error, detected = row
+            extraction = history.load_extraction(text)
+            report = {"file_id": file_id, "urn": urn,
+                      "inspection_date": inspected or (extraction or {}).get("inspection_date"),
+                      "publication_date": published, "extraction": extraction,
+                      "review": bool(review or error or extraction is None
+                                     or extraction.get("needs_review")),
+                      "detected": detected, "grades": {}}
+            reports[urn].append(report)
+            by_id[file_id] = report
+        for report_id, area, grade, scale in db.execute(
+                f"select report_id, area, grade, scale from judgements where urn in ({marks})",
+                chunk):
+            if report_id in by_id:
+                by_id[report_id]["grades"][area] = (grade, scale)
+    for items in reports.values():
+        items.sort(key=history.report_sort_key)
+    return reports
+
+
+def _date(report: dict) -> str:
+    return history.report_sort_key(report)[0]
+
+
+def _ordered_areas(grades: dict) -> list[str]:
+    return sorted(grades, key=lambda area: (area != history.OVERALL, area))
+
+
+def _previous_graded(reports: list[dict], report: dict, scale: str) -> dict | None:
+    """The provider's latest readable report before this inspection with a grade on ``scale``."""
+    when = _date(report)
+    for other in reversed(reports):
+        if _date(other) >= when or other["review"]:
+            continue
+        if any(s == scale for _, s in other["grades"].values()):
+            return other
+    return None
+
+
+def _latest_other_scale(reports: list[dict], report: dict, area: str, scale: str):
+    when = _date(report)
+    for other in reversed(reports):
+        if _date(other) >= when or other["review"]:
+            continue
+        grade = other["grades"].get(area)
+        if grade and grade[1] != scale and grade[1] in _COMPARABLE:
+            return other, grade
+    return None, None
+
+
+def changes(reports: list[dict], report: dict) -> list[dict]:
+    """The events one report raises against the provider's earlier reports (not yet stored)."""
+    found = []
+    extraction = report["extraction"] or {}
+    for token in extraction.get("enforcement") or []:
+        found.append({"kind": "enforcement", "area": token, "new_grade": token,
+                      "serious": token in SERIOUS_ENFORCEMENT, "detail": {}})
+    if report["review"]:
+        return found
+    for area in _ordered_areas(report["grades"]):
+        grade, scale = report["grades"][area]
+        if scale == "interim":
+            if grade == WORST["interim"]:
+                found.append({"kind": "declined", "area": area, "new_grade": grade,
+                              "serious": False, "detail": {"scale": scale}})
+            continue
+        if scale not in _COMPARABLE:
+            continue
+        previous = _previous_graded(reports, report, scale)
+        old = previous["grades"].get(area) if previous else None
+        if old and old[1] == scale:
+            detail = {"scale": scale, "previous_report": previous["file_id"],
+                      "previous_date": _date(previous)}
+            old_rank, new_rank = SCALES[old[0]][1], SCALES[grade][1]
+            if new_rank > old_rank:
+                found.append({"kind": "downgrade", "area": area, "old_grade": old[0],
+                              "new_grade": grade, "serious": grade == WORST.get(scale),
+                              "detail": detail})
+            elif new_rank < old_rank:
+                found.append({"kind": "upgrade", "area": area, "old_grade": old[0],
+                              "new_grade": grade, "serious": False, "detail": detail})
+        elif previous is None and grade == WORST.get(scale):
+            detail = {"scale": scale}
+            before, other = _latest_other_scale(reports, report, area, scale)
+            if before:
+                detail.update({"previous_report": before["file_id"],
+                               "previous_date": _date(before), "previous_scale": other[1],
+                               "note": "previous grade is on a scale Ofsted does not compare"})
+            found.append({"kind": "inadequate", "area": area,
+                          "old_grade": other[0] if before else None, "new_grade": grade,
+                          "serious": True, "detail": detail})
+    return found
+
+
+def detect(db, *, baseline: bool = False, now: str | None = None) -> list[int]:
+    """Examine every report not examined yet; store and return the ids of new events.
+
+    ``baseline=True`` (the first backfill) stores the events for history and feeds but marks them
+    so that nobody is ever alerted about them.
+    """
+    now = now or history.utcnow()
+    history.sync(db, now=now)
+    todo = db.execute(
+        "select r.urn from reports r join monitor_reports m on m.report_id = r.file_id "
+        "where m.dirty = 0 and (m.detected = 0 or (m.detected = 1 and coalesce(r.needs_review, 0) = 0)) "
+        "group by r.urn").fetchall()
+    urns = [urn for (urn,) in todo]
+    if not urns:
+        return []
+    new_ids: list[int] = []
+    with db.atomic():
+        for chunk in _chunks(urns):
+            for urn, reports in _load(db, chunk).items():
+                new_ids.extend(_detect_provider(db, reports, baseline=baseline, now=now))
+    return new_ids
+
+
+def _detect_provider(db, reports: list[dict], *, baseline: bool, now: str) -> list[int]:
+    ids = []
+    latest = max((_date(r) for r in reports), default="")
+    raised: dict[str, set] = defaultdict(set)  # inspection date -> {(kind, area)}
+    for report in reports:
+        if report["detected"] == 2 or (report["detected"] == 1 and report["review"]):
+            continue
+        if report["extraction"] is None:
+            continue  # nothing read yet: examined when an extraction arrives
+        when = _date(report)
+        if when not in raised:
+            raised[when] = {tuple(row) for row in db.execute(
+                "select e.kind, e.area from events e join reports r on r.file_id = e.report_id "
+                "where r.urn = ? and coalesce(r.inspection_date, '') = ?",
+                [report["urn"], report["inspection_date"] or ""])}
+        historical = when < latest
+        for change in changes(reports, report):
+            key = (change["kind"], change["area"])
+            if key in raised[when]:
+                continue
+            detail = dict(change["detail"])
+            if historical:
+                detail["historical"] = True
+            cursor = db.execute(
+                "insert or ignore into events (report_id, urn, kind, area, old_grade, new_grade, "
+                "serious, baseline, detected_at, detail) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [report["file_id"], report["urn"], change["kind"], change["area"],
+                 change.get("old_grade"), change.get("new_grade"), int(change["serious"]),
+                 int(baseline or historical), now, json.dumps(detail, sort_keys=True)])
+            if cursor.rowcount:
+                ids.append(cursor.lastrowid)
+            raised[when].add(key)
+        db.execute("update monitor_reports set detected = ?, detected_at = ? where report_id = ?",
+                   [1 if report["review"] else 2, now, report["file_id"]])
+    return ids

@@ -1,0 +1,159 @@
+"""Real servers on 127.0.0.1 for delivery tests: an SMTP server and a JSON webhook receiver.
+
+    with MailSink() as mail:          # aiosmtpd; Apprise reaches it with mail.url("to@x.org")
+        ...; mail.wait_for(1); mail.messages[0]["Subject"]
+    with WebhookSink() as hook:       # http.server; Apprise reaches it with hook.url()
+        ...; hook.posts[0]["title"]
+
+Both can be stopped and started again on the same port (``stop()`` / ``start()``), to test a
+receiver that is down and comes back. ``WebhookSink.fail_with = 500`` makes it refuse posts.
+"""
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import json
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait(predicate, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return predicate()
+
+
+class MailSink:
+    """An SMTP server (aiosmtpd) that keeps every message it receives, parsed."""
+
+    def __init__(self, port: int | None = None):
+        self.port = port or free_port()
+        self.messages: list[email.message.EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self._controller = None
+        self._lock = threading.Lock()
+        #: While set, each message is recorded but its "250 OK" is withheld (the sender waits):
+        #: a sender killed meanwhile has delivered a message it never heard confirmed.
+        self.hold = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
+        msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self._lock:
+            self.messages.append(msg)
+            self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        while self.hold.is_set():
+            await asyncio.sleep(0.05)
+        return "250 OK"
+
+    def start(self) -> "MailSink":
+        from aiosmtpd.controller import Controller
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        self.hold.clear()
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def url(self, to: str = "reader@example.org", sender: str = "alerts@example.org",
+            user: str | None = None, password: str | None = None) -> str:
+        """An Apprise mailto:// URL for this server: plain SMTP on 127.0.0.1, no TLS."""
+        auth = f"{user}:{password}@" if user else ""
+        return (f"mailto://{auth}127.0.0.1:{self.port}?smtp=127.0.0.1&mode=insecure"
+                f"&from={sender}&to={to}")
+
+    def wait_for(self, count: int, timeout: float = 10) -> bool:
+        return _wait(lambda: len(self.messages) >= count, timeout)
+
+    def to(self, address: str) -> list:
+        return [m for m, (_, rcpt) in zip(self.messages, self.envelopes) if address in rcpt]
+
+    @staticmethod
+    def parts(msg) -> dict[str, str]:
+        """{'text/plain': ..., 'text/html': ...} of a received message."""
+        out = {}
+        for part in msg.walk():
+            if part.get_content_maintype() == "text":
+                out[part.get_content_type()] = part.get_content()
+        return out
+
+
+class WebhookSink:
+    """An HTTP server that records each JSON POST (Apprise's json:// sends one per message)."""
+
+    def __init__(self, port: int | None = None):
+        self.port = port or free_port()
+        self.posts: list[dict] = []
+        self.fail_with: int | None = None
+        self._server = None
+        self._thread = None
+
+    def _handler(self):
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if sink.fail_with:
+                    self.send_response(sink.fail_with)
+                    self.end_headers()
+                    return
+                try:
+                    sink.posts.append(json.loads(body or b"{}"))
+                except ValueError:
+                    sink.posts.append({"raw": body.decode("utf-8", "replace")})
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, *args):  # keep test output quiet
+                pass
+
+        return Handler
+
+    def start(self) -> "WebhookSink":
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def url(self, path: str = "", token: str | None = None) -> str:
+        auth = f"hook:{token}@" if token else ""
+        return f"json://{auth}127.0.0.1:{self.port}/{path}"
+
+    def wait_for(self, count: int, timeout: float = 10) -> bool:
+        return _wait(lambda: len(self.posts) >= count, timeout)

@@ -1,0 +1,222 @@
+"""Change detection on a real SQLite file: scales, once-per-report, amendments, baseline."""
+import json
+from pathlib import Path
+
+import pytest
+
+from monitor import detect, history, outbox, subscriptions
+
+FIXTURES = Path(__file__).parent / "fixtures" / "reports"
+T0 = "2025-01-01T09:00:00+00:00"
+T1 = "2025-02-01T09:00:00+00:00"
+T2 = "2025-03-01T09:00:00+00:00"
+
+
+def events(db, urn=None):
+    where = "where urn = ?" if urn else ""
+    return [dict(r) for r in db.query(
+        f"select report_id, kind, area, old_grade, new_grade, serious, baseline from events "
+        f"{where} order by id", [urn] if urn else [])]
+
+
+def kinds(db, urn=None):
+    return sorted((e["kind"], e["area"]) for e in events(db, urn))
+
+
+def test_downgrade_per_area_headline_first_and_serious(db, put_report):
+    put_report("1", "SC100001", inspection_date="2022-05-10", overall="good",
+               judgements={"help_and_protection": "good", "leaders_and_managers": "outstanding"})
+    put_report("2", "SC100001", inspection_date="2024-06-11", overall="inadequate",
+               judgements={"help_and_protection": "inadequate",
+                           "leaders_and_managers": "requires_improvement"})
+    ids = detect.detect(db, now=T1)
+    found = events(db)
+    assert [e["area"] for e in found] == ["overall", "help_and_protection",
+                                          "leaders_and_managers"]
+    assert {e["kind"] for e in found} == {"downgrade"}
+    assert [e["serious"] for e in found] == [1, 1, 0]
+    assert found[0]["old_grade"] == "good" and found[0]["new_grade"] == "inadequate"
+    assert len(ids) == 3 and all(e["report_id"] == "2" for e in found)
+
+
+def test_adequate_satisfactory_and_requires_improvement_rank_alike(db, put_report):
+    put_report("1", "SC100002", inspection_date="2011-03-01", overall="satisfactory")
+    put_report("2", "SC100002", inspection_date="2013-03-01", overall="adequate")
+    put_report("3", "SC100002", inspection_date="2016-03-01", overall="requires_improvement")
+    put_report("4", "SC100002", inspection_date="2018-03-01", overall="inadequate")
+    detect.detect(db, now=T1)
+    assert kinds(db) == [("downgrade", "overall")]
+    assert events(db)[0]["old_grade"] == "requires_improvement"
+
+
+def test_incomparable_scales_are_never_compared(db, put_report):
+    # a school's four-point grade, then report cards: needs attention is not a "downgrade"
+    # from good; urgent improvement is reported as the worst band instead.
+    put_report("1", "140001", inspection_date="2019-01-10", overall="good",
+               report_type="school-s5")
+    put_report("2", "140001", inspection_date="2025-12-01", overall="needs_attention",
+               report_type="school-s5")
+    put_report("3", "140002", inspection_date="2019-01-10", overall="outstanding",
+               report_type="school-s5")
+    put_report("4", "140002", inspection_date="2025-12-02", overall="urgent_improvement",
+               report_type="school-s5")
+    detect.detect(db, now=T1)
+    assert events(db, "140001") == []
+    (event,) = events(db, "140002")
+    assert (event["kind"], event["new_grade"], event["serious"]) == (
+        "inadequate", "urgent_improvement", 1)
+    assert event["old_grade"] == "outstanding"  # shown for context, not compared
+    # and within the report-card scale, a later drop is a downgrade again
+    put_report("5", "140001", inspection_date="2027-01-05", overall="urgent_improvement",
+               report_type="school-s5")
+    detect.detect(db, now=T2)
+    assert kinds(db, "140001") == [("downgrade", "overall")]
+
+
+def test_interim_declined_and_interim_never_compared_with_grades(db, put_report):
+    put_report("1", "SC100003", inspection_date="2018-01-10", overall="outstanding")
+    put_report("2", "SC100003", inspection_date="2019-01-10", overall="sustained_effectiveness",
+               kind="interim")
+    put_report("3", "SC100003", inspection_date="2020-01-10", overall="declined_effectiveness",
+               kind="interim")
+    put_report("4", "SC100003", inspection_date="2021-01-10", overall="good")
+    detect.detect(db, now=T1)
+    # declined at the interim; the full inspection compares with the last full one (outstanding)
+    assert kinds(db) == [("declined", "overall"), ("downgrade", "overall")]
+    downgrade = next(e for e in events(db) if e["kind"] == "downgrade")
+    assert (downgrade["report_id"], downgrade["old_grade"]) == ("4", "outstanding")
+
+
+def test_monitoring_visit_has_no_grade_but_its_enforcement_counts(db, put_report):
+    put_report("1", "SC100004", inspection_date="2022-01-10", overall="requires_improvement")
+    put_report("2", "SC100004", inspection_date="2022-06-10", kind="monitoring",
+               enforcement=["compliance_notice", "restriction_of_accommodation"])
+    put_report("3", "SC100004", inspection_date="2023-01-10", overall="good")
+    detect.detect(db, now=T1)
+    assert kinds(db) == [("enforcement", "compliance_notice"),
+                         ("enforcement", "restriction_of_accommodation"),
+                         ("upgrade", "overall")]
+    serious = {e["area"]: e["serious"] for e in events(db)}
+    assert serious["restriction_of_accommodation"] == 1 and serious["compliance_notice"] == 0
+
+
+def test_new_home_straight_in_at_inadequate(db, put_report):
+    put_report("1", "2900001", inspection_date="2024-04-23", overall="inadequate",
+               judgements={"help_and_protection": "requires_improvement"})
+    put_report("2", "2900002", inspection_date="2024-04-24", overall="good")
+    detect.detect(db, now=T1)
+    assert events(db) == [{"report_id": "1", "kind": "inadequate", "area": "overall",
+                           "old_grade": None, "new_grade": "inadequate", "serious": 1,
+                           "baseline": 0}]
+
+
+def test_once_per_report_rerun_recrawl_and_reextract(db, put_report):
+    put_report("1", "SC100005", inspection_date="2022-01-10", overall="good")
+    put_report("2", "SC100005", inspection_date="2024-01-10", overall="requires_improvement")
+    assert len(detect.detect(db, now=T1)) == 1
+    assert detect.detect(db, now=T1) == []                       # re-run
+    put_report("2", "SC100005", inspection_date="2024-01-10", overall="requires_improvement")
+    assert detect.detect(db, now=T2) == []                       # re-crawl, same row again
+    # extractor upgrade reads the report differently: judgements follow, events do not repeat
+    put_report("2", "SC100005", inspection_date="2024-01-10", overall="inadequate",
+               enforcement=["compliance_notice"])
+    assert detect.detect(db, now=T2) == []
+    grade = db.execute("select grade from judgements where report_id = '2' and area = "
+                       "'overall'").fetchone()[0]
+    assert grade == "inadequate"
+    assert kinds(db) == [("downgrade", "overall")]
+
+
+def test_amended_report_raises_only_what_is_new_for_the_inspection(db, put_report):
+    put_report("1", "SC100006", inspection_date="2022-01-10", overall="good")
+    put_report("2", "SC100006", inspection_date="2024-01-10", overall="inadequate")
+    detect.detect(db, now=T1)
+    # Ofsted republishes the report (new file, same inspection) naming a compliance notice
+    put_report("3", "SC100006", inspection_date="2024-01-10", overall="inadequate",
+               enforcement=["compliance_notice"], publication_date="2024-03-01")
+    new = detect.detect(db, now=T2)
+    assert len(new) == 1
+    assert kinds(db) == [("downgrade", "overall"), ("enforcement", "compliance_notice")]
+
+
+def test_needs_review_waits_for_a_readable_grade(db, put_report):
+    put_report("1", "SC100007", inspection_date="2022-01-10", overall="outstanding")
+    put_report("2", "SC100007", inspection_date="2024-01-10", overall="inadequate",
+               needs_review=True, enforcement=["suspension"])
+    detect.detect(db, now=T1)
+    assert kinds(db) == [("enforcement", "suspension")]     # no downgrade from an unread grade
+    # a later report compares with the last report that was read
+    put_report("2", "SC100007", inspection_date="2024-01-10", overall="requires_improvement")
+    detect.detect(db, now=T2)
+    assert kinds(db) == [("downgrade", "overall"), ("enforcement", "suspension")]
+    assert detect.detect(db, now=T2) == []
+
+
+def test_baseline_is_stored_never_delivered(db, put_report, put_provider):
+    put_provider("SC100008")
+    put_report("1", "SC100008", inspection_date="2020-01-10", overall="good")
+    put_report("2", "SC100008", inspection_date="2023-01-10", overall="inadequate")
+    subscriptions.add(db, "json://127.0.0.1:9/", all=True, now=T0)
+    assert len(detect.detect(db, baseline=True, now=T1)) == 1
+    assert events(db)[0]["baseline"] == 1
+    assert outbox.enqueue(db, now=T1) == 0
+    assert db["deliveries"].count == 0
+
+
+def test_report_older_than_one_known_is_history_not_news(db, put_report):
+    put_report("2", "SC100009", inspection_date="2023-01-10", overall="good")
+    detect.detect(db, baseline=True, now=T0)
+    # a back-crawl finds the provider's older reports later
+    put_report("0", "SC100009", inspection_date="2018-01-10", overall="outstanding")
+    put_report("1", "SC100009", inspection_date="2020-01-10", overall="inadequate")
+    detect.detect(db, now=T1)
+    assert {e["baseline"] for e in events(db)} == {1}
+    assert ("downgrade", "overall") in kinds(db)
+
+
+def test_history_sync_reads_only_changed_reports(db, put_report):
+    put_report("1", "SC100010", inspection_date="2022-01-10", overall="good")
+    assert history.sync(db) == 1
+    assert history.sync(db) == 0
+    db["crawl_runs"].insert({"status": "ok"})                   # unrelated writes: nothing to do
+    assert history.sync(db) == 0
+    put_report("1", "SC100010", inspection_date="2022-01-10", overall="outstanding")
+    assert history.sync(db) == 1
+
+
+@pytest.fixture
+def real(db):
+    """Store fixture PDFs, read by the real extractor, as one provider's reports."""
+    import extract
+
+    def put(name, file_id, urn):
+        report = extract.extract_file(FIXTURES / name).to_dict()
+        from conftest import store_report
+        store_report(db, file_id, urn, inspection_date=report["inspection_date"],
+                     extraction=report)
+        return report
+    return put
+
+
+def test_real_reports_good_to_inadequate_with_enforcement(db, real):
+    real("childrens-home_SC465103_2015-11-17_full.pdf", "9001", "SC900001")
+    real("childrens-home_2741585_2020-02-04_full.pdf", "9002", "SC900001")
+    real("childrens-home_2429077_2021-09-21_interim.pdf", "9003", "SC900001")
+    detect.detect(db, now=T1)
+    assert kinds(db) == [("declined", "overall"),
+                         ("downgrade", "help_and_protection"),
+                         ("downgrade", "leaders_and_managers"),
+                         ("downgrade", "overall"),
+                         ("enforcement", "restriction_of_accommodation")]
+    overall = next(e for e in events(db) if e["area"] == "overall" and e["kind"] == "downgrade")
+    assert (overall["old_grade"], overall["new_grade"], overall["serious"]) == (
+        "good", "inadequate", 1)
+
+
+def test_detail_names_the_previous_report(db, put_report):
+    put_report("1", "SC100011", inspection_date="2022-01-10", overall="good")
+    put_report("2", "SC100011", inspection_date="2024-01-10", overall="requires_improvement")
+    detect.detect(db, now=T1)
+    detail = json.loads(db.execute("select detail from events").fetchone()[0])
+    assert detail == {"previous_date": "2022-01-10", "previous_report": "1",
+                      "scale": "four_point"}
