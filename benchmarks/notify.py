@@ -39,13 +39,13 @@ from conftest import store_provider, store_report  # noqa: E402
 from extract.result import Report  # noqa: E402
 from monitor import detect, outbox, subscriptions  # noqa: E402
 from monitor.schema import open_db  # noqa: E402
-from servers import MailSink  # noqa: E402
+from servers import MailSink, WebhookSink  # noqa: E402
 
 GRADES = ["outstanding", "good", "requires_improvement", "inadequate"]
 
 
 def fanout(workdir: Path, n: int) -> dict:
-    db = open_db(workdir / "fanout.db")
+    db = open_db(workdir / "fanout-mail.db")
     with MailSink() as sink:
         store_provider(db, "SC123456")
         store_report(db, "1", "SC123456", inspection_date="2022-05-10", overall="good")
@@ -80,6 +80,31 @@ def fanout(workdir: Path, n: int) -> dict:
             "deliver_s": round(deliver_s, 2), "deliveries_per_s": round(n / deliver_s, 1),
             "smtplib_per_s": round(n / raw_s, 1), "ratio_vs_smtplib": round(deliver_s / raw_s, 2),
             "received": received}
+
+
+def fanout_webhook(workdir: Path, n: int) -> dict:
+    """The same fan-out to json:// webhooks (one receiver on 127.0.0.1, a path per subscriber)."""
+    db = open_db(workdir / "fanout-json.db")
+    with WebhookSink() as sink:
+        store_provider(db, "SC123456")
+        store_report(db, "1", "SC123456", inspection_date="2022-05-10", overall="good")
+        detect.detect(db, baseline=True, now="2025-01-01T00:00:00+00:00")
+        with db.atomic():
+            for i in range(n):
+                subscriptions.add(db, sink.url(f"reader{i}"), urns=["SC123456"],
+                                  events="downgrade", now="2025-01-02T00:00:00+00:00")
+        store_report(db, "2", "SC123456", inspection_date="2025-01-10", overall="inadequate")
+        detect.detect(db, now="2025-02-01T00:00:00+00:00")
+        outbox.enqueue(db, now="2025-02-01T00:00:00+00:00")
+        start = time.perf_counter()
+        counts = outbox.deliver_due(db, now="2025-02-01T00:00:00+00:00")
+        deliver_s = time.perf_counter() - start
+        sink.wait_for(n, timeout=60)
+        received = len(sink.posts)
+    db.conn.close()
+    assert counts["sent"] == n and received == n, (counts, received)
+    return {"subscriptions": n, "deliver_s": round(deliver_s, 2),
+            "deliveries_per_s": round(n / deliver_s, 1), "received": received}
 
 
 def history_rows(n: int, seed: int = 7):
@@ -151,11 +176,15 @@ def main(argv=None) -> int:
     parser.add_argument("--subscriptions", type=int, default=5000)
     parser.add_argument("--reports", type=int, default=100_000)
     parser.add_argument("--skip-fanout", action="store_true")
+    parser.add_argument("--skip-webhook", action="store_true")
     parser.add_argument("--skip-detect", action="store_true")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="ofsted-watch-bench-") as tmp:
         if not args.skip_fanout:
             print(json.dumps({"fanout": fanout(Path(tmp), args.subscriptions)}), flush=True)
+        if not args.skip_webhook:
+            print(json.dumps({"fanout_webhook": fanout_webhook(Path(tmp), args.subscriptions)}),
+                  flush=True)
         if not args.skip_detect:
             print(json.dumps({"detection": detection(Path(tmp), args.reports)}), flush=True)
     return 0

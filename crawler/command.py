@@ -71,6 +71,21 @@ def build_settings(*, db_path: str, pdf_dir: str, run_id: int, mode: str, scope:
     return settings
 
 
+#: Ofsted publishes social-care reports almost every working day: a wide scope over this many
+#: days with nothing published means the crawl is not seeing the site
+QUIET_DAYS_LIMIT = 14
+
+
+def expects_results(scope_text: str, since: str | None) -> bool:
+    """Whether an empty search means something is wrong rather than a quiet spell."""
+    if not since:
+        return True
+    narrowed = any(part.startswith(("la:", "region:")) for part in scope_text.split(","))
+    kind = scope_text.split(",")[0]
+    days = (date.today() - date.fromisoformat(since)).days
+    return not narrowed and kind != "la-childrens-services" and days >= QUIET_DAYS_LIMIT
+
+
 def summary_line(row: dict) -> str:
     since = f" since {row['since']}" if row.get("since") else ""
     head = f"crawl {row['status']} (run {row['run_id']}, {row['mode']}{since}, {row['scope']})"
@@ -154,6 +169,7 @@ def crawl(base_url, db_path, pdf_dir, since, backfill, scope, no_extract, fast, 
     process = CrawlerProcess(settings)
     process.crawl(ReportsSpider, base_url=base_url, since=since, backfill=backfill,
                   scope_params=scope_params,
+                  expect_results=expects_results(scope_text, since),
                   known_latest=lambda urn: store.known_latest(lookups, urn),
                   have_file=lambda file_id: store.have_file(lookups, file_id), pending=owed)
     try:

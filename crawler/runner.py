@@ -15,12 +15,25 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from . import store
 from .scope import parse_scope
 
 __all__ = ["crawl_in_subprocess"]
+
+
+def _last_line(log) -> str:
+    """The child's last non-empty line of output (what a failed start said)."""
+    try:
+        log.flush()
+        log.seek(max(0, log.seek(0, os.SEEK_END) - 4096))
+        lines = [line.strip() for line in log.read().decode("utf-8", "replace").splitlines()]
+    except (OSError, ValueError):
+        return ""
+    lines = [line for line in lines if line]
+    return lines[-1][:300] if lines else ""
 
 
 def crawl_in_subprocess(db_path: str | Path, *, base_url: str, pdf_dir: str | Path,
@@ -51,7 +64,7 @@ def crawl_in_subprocess(db_path: str | Path, *, base_url: str, pdf_dir: str | Pa
     for name, value in (settings or {}).items():
         args += ["-s", f"{name}={value}"]
     child_env = {**os.environ, **(env or {})}
-    log = open(log_path, "ab") if log_path else subprocess.DEVNULL
+    log = open(log_path, "ab") if log_path else tempfile.TemporaryFile()
     problem = None
     try:
         child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=log, env=child_env,
@@ -67,12 +80,13 @@ def crawl_in_subprocess(db_path: str | Path, *, base_url: str, pdf_dir: str | Pa
                 problem = f"hard timeout: killed after {timeout:.0f} s"
                 child.kill()
                 child.wait()
+        last_line = _last_line(log)
     finally:
-        if log_path:
-            log.close()
+        log.close()
     row = store.run_summary(db, run_id)
     if row["status"] == "running":
-        reason = problem or f"crawl process exited with code {child.returncode}"
+        reason = problem or (f"crawl process exited with code {child.returncode}"
+                             + (f": {last_line}" if last_line else ""))
         store.finish_run(db, run_id, status="failed", reason=reason)
     elif problem and row["status"] == "ok":
         store.finish_run(db, run_id, status="failed", reason=problem,

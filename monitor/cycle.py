@@ -4,7 +4,7 @@
 fresh subprocess with a timeout (Twisted's reactor cannot restart in one process); everything after
 it runs here, on one database connection, and the outcome is recorded in ``job_runs``.
 
-Baseline rule: when the history is empty (no judgements and no events yet) and the crawl
+Baseline rule: when the history is empty (it has read no report yet) and the crawl
 succeeded, everything this cycle finds is the starting point — detect runs with
 ``baseline=True``, so nobody is alerted about reports published before they started watching.
 If that first crawl fails, detection waits for the first crawl that succeeds.
@@ -52,8 +52,10 @@ class CycleResult:
 
 
 def history_is_empty(db) -> bool:
-    """True before any report has been turned into judgements or events."""
-    return db["judgements"].count == 0 and db["events"].count == 0
+    """True before the history has read any report (judgements, events or bookkeeping)."""
+    tables = ["judgements", "events"] + (["monitor_reports"] if db["monitor_reports"].exists()
+                                         else [])
+    return all(db[name].count == 0 for name in tables)
 
 
 def run_cycle(db_path: str, *, base_url: str | None = None, pdf_dir: str | None = None,
@@ -96,8 +98,9 @@ def run_cycle(db_path: str, *, base_url: str | None = None, pdf_dir: str | None 
                 result.events = list(detect.detect(db, baseline=result.baseline, now=now) or [])
                 result.event_kinds = _kinds(db, result.events)
             result.queued = outbox.enqueue(db, now=now) or 0
+            waiting = unsent_ids(db)
             result.delivery = dict(outbox.deliver_due(db, now=now) or {})
-            result.messages, result.recipients = messages_sent_since(db, started)
+            result.messages, result.recipients = messages_sent(db, waiting)
         result.summary = summarise(result)
         record_job(db, "cycle", started, "ok" if result.ok else "crawl-failed", result.summary)
     finally:
@@ -105,13 +108,22 @@ def run_cycle(db_path: str, *, base_url: str | None = None, pdf_dir: str | None 
     return result
 
 
-def messages_sent_since(db, since: str) -> tuple[int, int]:
-    """(messages, subscriptions) sent since ``since``: events of one report travel together."""
-    row = db.execute(
-        "select count(distinct d.subscription_id || ':' || e.report_id), "
-        "count(distinct d.subscription_id) from deliveries d join events e on e.id = d.event_id "
-        "where d.status = 'sent' and d.sent_at >= ?", [since]).fetchone()
-    return int(row[0] or 0), int(row[1] or 0)
+def unsent_ids(db) -> list[int]:
+    return [row[0] for row in db.execute(
+        "select id from deliveries where status not in ('sent', 'failed', 'cancelled')")]
+
+
+def messages_sent(db, ids: list[int]) -> tuple[int, int]:
+    """(messages, subscriptions) among ``ids`` now sent: events of one report travel together."""
+    pairs = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        pairs.update(db.execute(
+            f"select d.subscription_id, e.report_id from deliveries d "
+            f"join events e on e.id = d.event_id "
+            f"where d.status = 'sent' and d.id in ({marks})", chunk).fetchall())
+    return len(pairs), len({sub for sub, _ in pairs})
 
 
 def _kinds(db, event_ids: list[int]) -> dict[str, int]:
@@ -170,8 +182,12 @@ def summarise(result: CycleResult) -> str:
         detected = "No detection this time."
     else:
         detected = "No new events."
-    sent = (f"Sent {_plural(result.messages, 'message')} to "
-            f"{_plural(result.recipients, 'subscriber')}{describe_problems(result.delivery)}.")
+    problems = describe_problems(result.delivery)
+    if result.messages:
+        sent = (f"Sent {_plural(result.messages, 'message')} to "
+                f"{_plural(result.recipients, 'subscriber')}{problems}.")
+    else:
+        sent = f"Sent nothing{problems}." if problems else "Nothing to send."
     return " ".join((crawl, detected, sent))
 
 

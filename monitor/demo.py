@@ -145,10 +145,13 @@ def run_demo(keep: str | None = None, echo=print, crawl_timeout: float = 300) ->
             db.conn.close()
         _say(echo, f"3. A family subscribes to children's home {urn} by its URN. Alerts go by "
                    f"email (Apprise mailto://) to {family}, received here by a test mailbox: an "
-                   f"SMTP server on 127.0.0.1:{mailbox.port}.")
+                   f"SMTP server on 127.0.0.1:{mailbox.port}. On the command line that is:")
+        echo(f"     ofsted-watch subscribe --urn {urn} \\")
+        echo(f"       --notify '{mailbox.url(family)}'")
         _say(echo)
         published = publish_story(site)
-        _say(echo, f"4. Ofsted publishes a new report: {published}.")
+        _say(echo, f"4. Ofsted publishes a new report: {published}. (A routine report "
+                   f"for a home in Derbyshire, still good, comes out the same day.)")
         _say(echo)
         _say(echo, "5. Second run: the crawler finds the new report, reads it, compares it with "
                    "the home's history and sends the alert.")

@@ -215,27 +215,33 @@ def _deliver(db, now: str, sender: Sender, subscription_ids, period: str | None
     cache: dict = {}
     in_flight: dict = {}
 
-    def start_next(pool) -> bool:
+    def claim_next():
+        """Claim and render the next message; None when nothing is left."""
         for sub, ids in groups:
             claimed = _claim(db, ids, now)
             if not claimed:
                 continue  # another sender took them
             try:
-                title, text, html = _render(db, sub, claimed, period, cache)
+                rendered = _render(db, sub, claimed, period, cache)
             except Exception as exc:  # a message we cannot build is recorded, not left sending
                 log.exception("could not build the message for deliveries %s", claimed)
                 _record(db, claimed, False, f"could not build the message: "
                         f"{type(exc).__name__}: {exc}", now, counts, sub["id"])
                 continue
-            future = pool.submit(sender.send, sub["notify_url"], title, text, html)
-            in_flight[future] = (sub, claimed)
-            return True
-        return False
+            return sub, claimed, rendered
+        return None
 
     with ThreadPoolExecutor(max_workers=SEND_WORKERS, thread_name_prefix="send") as pool:
+        def submit(item) -> None:  # only ever after the claim is committed
+            sub, claimed, (title, text, html) = item
+            in_flight[pool.submit(sender.send, sub["notify_url"], title, text, html)] = (
+                sub, claimed)
+
         for _ in range(SEND_WORKERS):
-            if not start_next(pool):
+            item = claim_next()
+            if item is None:
                 break
+            submit(item)
         while in_flight:
             done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
             for future in done:
@@ -244,9 +250,12 @@ def _deliver(db, now: str, sender: Sender, subscription_ids, period: str | None
                     ok, error = future.result()
                 except Exception as exc:  # Sender.send catches plugin errors; belt and braces
                     ok, error = False, f"{type(exc).__name__}"
-                _record(db, claimed, ok, error, now, counts, sub["id"])
+                with db.atomic():  # one commit records this send and claims the next
+                    _record(db, claimed, ok, error, now, counts, sub["id"])
+                    item = claim_next()
                 messages += int(ok)
-                start_next(pool)
+                if item is not None:
+                    submit(item)
     unknown_total = db.execute(
         "select count(*) from deliveries where status = 'unknown'").fetchone()[0]
     if unknown or unknown_total:

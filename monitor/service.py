@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import re
 import signal
+import threading
 from dataclasses import dataclass
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -111,14 +112,16 @@ def outbox_job(options: ServiceOptions) -> None:
                 outcome = dict(outbox.deliver_due(db) or {})
             from .cycle import describe_delivery
             summary = f"outbox: {describe_delivery(outcome)}"
-            record_job(db, "outbox", started, "ok", summary)
+            busy = any(v for v in outcome.values() if isinstance(v, int))
+            if busy:  # a quiet outbox every 5 minutes is not worth a row
+                record_job(db, "outbox", started, "ok", summary)
         finally:
             db.conn.close()
     except Exception as exc:
         log.exception("outbox retry failed: %s", exc)
         _record(options, "outbox", "error", f"{type(exc).__name__}: {exc}")
         return
-    log.info(summary)
+    log.log(logging.INFO if busy else logging.DEBUG, summary)
 
 
 def digest_job(options: ServiceOptions, period: str) -> None:
@@ -211,11 +214,19 @@ def serve(options: ServiceOptions) -> None:
     lock = hold_lock(options.db_path)
     scheduler = build_scheduler(options)
 
+    stopping: list[threading.Thread] = []
+
     def stop(signum, _frame):
+        if stopping:
+            return  # already stopping; a running job is being allowed to finish
         log.info("received %s: stopping (waiting for a running job to finish)",
                  signal.Signals(signum).name)
-        # shutdown(wait=True) from the main thread's handler: the blocking loop then returns.
-        scheduler.shutdown(wait=True)
+        # Shut down from a helper thread, not inside the handler: the handler may have
+        # interrupted the scheduler while it held one of its locks.
+        stopper = threading.Thread(target=scheduler.shutdown, kwargs={"wait": True},
+                                   name="scheduler-shutdown")
+        stopping.append(stopper)
+        stopper.start()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
@@ -224,6 +235,8 @@ def serve(options: ServiceOptions) -> None:
     log.info("scheduler started (timezone %s, pid-wide: one cycle at a time)", options.timezone)
     try:
         scheduler.start()
+        for stopper in stopping:
+            stopper.join()  # returns once the running job has finished
     finally:
         lock.close()
     log.info("scheduler stopped cleanly")

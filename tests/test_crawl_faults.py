@@ -51,7 +51,7 @@ def faulty(tmp_path):
     ids = {p["urn"]: p["reports"][0]["file_id"] for p in homes}
     homes[3]["reports"][0]["pdf"] = None                 # D: its file id answers 404
     homes[6]["reports"].append(dict(homes[6]["reports"][0]))   # G: listed twice
-    site = Replica.from_file(data, timeout_seconds=2.5)
+    site = Replica.from_file(data, timeout_seconds=3.5)
     site.start()
     site.inject("/search", "403", "403", "403")                         # a burst of 403s
     site.inject(f"/provider/2/{urns[0]}", "404", forever=True)          # A: provider 404
@@ -67,7 +67,7 @@ def faulty(tmp_path):
 def test_faults_are_retried_or_recorded_and_owed_to_the_next_run(faulty, tmp_path):
     site, urns, ids = faulty
     summary = run(site, tmp_path, "--fast", "--backfill", "--no-extract",
-                  "-s", "DOWNLOAD_TIMEOUT=1")
+                  "-s", "DOWNLOAD_TIMEOUT=2")
     assert summary["status"] == "ok"
     db = open_db(tmp_path / "ow.db")
     errors = {row["url"].replace(site.base_url, ""): row["reason"]

@@ -253,3 +253,26 @@ def test_retry_after_header_forms():
     assert retry_after_seconds(b"3") == 3.0
     assert retry_after_seconds(b"Wed, 21 Oct 2015 07:28:00 GMT") == 0.0     # in the past
     assert retry_after_seconds(b"soon") is None and retry_after_seconds(None) is None
+
+
+def test_provider_page_behind_its_listing_is_not_marked_current():
+    ahead = dict(LISTING, latest_report_date="2024-12-01")   # the page does not show it yet
+    items, _ = split(ReportsSpider().parse_provider(
+        html_response("provider-childrens-home.html", PROVIDER_URL), listing=ahead))
+    assert items[0].latest_report_date == "2024-11-12"
+    spider = ReportsSpider(since="2024-11-01", known_latest={"2519823": "2024-11-12"}.get)
+    assert not spider._is_current(ahead)                      # so the next run looks again
+
+
+def test_when_an_empty_search_is_an_error():
+    from datetime import date, timedelta
+
+    from crawler.command import expects_results
+    long_ago = (date.today() - timedelta(days=30)).isoformat()
+    recent = (date.today() - timedelta(days=3)).isoformat()
+    assert expects_results("social-care", None)                 # a full walk
+    assert expects_results("social-care", long_ago)             # a month with nothing: wrong
+    assert not expects_results("social-care", recent)           # a quiet weekend is normal
+    assert not expects_results("childrens-homes,la:886", long_ago)   # narrow scopes go quiet
+    assert ReportsSpider(since=recent).expect_results is False
+    assert ReportsSpider(since=recent, expect_results=True).expect_results is True

@@ -13,7 +13,8 @@ import pytest
 from extract import extract_file
 from extract.dates import parse_date
 from extract.families import social_care
-from extract.families.social_care_fields import enforcement_sentences, enforcement_tokens
+from extract.families.social_care_fields import (assurance_concerns, enforcement_sentences,
+                                                 enforcement_tokens, interim_outcome)
 from extract.families.social_care_tables import split_cells
 from extract.grades import grade_token
 from extract.pdf import Document
@@ -69,7 +70,8 @@ def actual(report) -> dict:
 
 def wrong_fields(report, entry) -> list[str]:
     want, got = expected(entry), actual(report)
-    wrong = [f"{key}: got {got[key]!r}, want {want[key]!r}" for key in want if got[key] != want[key]]
+    wrong = [f"{key}: got {got[key]!r}, want {want[key]!r}"
+             for key in want if got[key] != want[key]]
     # Every graded area has a printed label; a sub-judgement's label is the one truth records.
     for key in entry["grade_canonical"]:
         if not report.labels.get(key):
@@ -217,6 +219,33 @@ def test_enforcement_sentence_cut_by_a_page_break_is_reported():
 ])
 def test_table_lines_split_into_label_and_grade(line, cells):
     assert split_cells(line) == cells
+
+
+@pytest.mark.parametrize("text, concerns", [
+    ("No graded judgement is given.\nJudgement outcome: no serious and/or widespread concerns "
+     "identified\nWe did not identify any serious and/or widespread concerns in relation to the "
+     "care or protection of children at this inspection.", False),
+    ("Inspectors did not identify any serious and/or widespread concerns in relation to\nthe "
+     "care or protection of children at this assurance visit.", False),
+    ("Inspectors identified serious and/or widespread concerns in relation to the care and\n"
+     "protection of children at this assurance visit.", True),
+])
+def test_assurance_outcome(text, concerns):
+    assert assurance_concerns(text) == (concerns, [])
+
+
+def test_assurance_outcome_missing_or_contradictory_is_a_problem():
+    assert assurance_concerns("Staff are kind.")[0] is None
+    both = ("Inspectors identified serious and/or widespread concerns here. "
+            "We did not identify any serious and/or widespread concerns.")
+    assert assurance_concerns(both) == (None, ["assurance outcome printed both ways"])
+
+
+def test_interim_outcome_printed_two_ways_is_a_problem():
+    text = ("Judgement outcome: Sustained effectiveness\nAt this interim inspection, Ofsted judges "
+            "that the home has declined in\neffectiveness.")
+    token, _, problems = interim_outcome(text)
+    assert token is None and problems
 
 
 def _corpus():

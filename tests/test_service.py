@@ -133,7 +133,7 @@ def test_run_command_against_the_replica(tmp_path, replica):
     assert db.execute("select count(*) from job_runs where job = 'cycle'").fetchone()[0] == 2
 
 
-def test_run_command_reports_a_failed_crawl(tmp_path):
+def test_run_command_reports_a_failed_crawl(tmp_path, replica):
     # nothing listens on this port: the crawl fails, the run says so in one paragraph, exit 1
     import socket
     with socket.socket() as s:
@@ -149,6 +149,12 @@ def test_run_command_reports_a_failed_crawl(tmp_path):
     db = open_db(tmp_path / "w.db")
     assert db["job_runs"].count == 1
     assert list(db["job_runs"].rows)[0]["status"] == "crawl-failed"
+    # a failed first crawl is not the baseline: the first crawl that succeeds is
+    ok = CliRunner().invoke(main, ["run", "--db", str(tmp_path / "w.db"), "--json", "--fast",
+                                   "--base-url", replica.base_url,
+                                   "--pdf-dir", str(tmp_path / "pdfs")])
+    assert ok.exit_code == 0, ok.output
+    assert json.loads(ok.output)["baseline"] is True
 
 
 def _wait_for(proc, needle: str, lines: list[str], limit: float = 90.0) -> bool:
@@ -219,3 +225,23 @@ def test_sigterm_during_a_cycle_lets_it_finish(tmp_path, replica):
     db = open_db(tmp_path / "w.db")
     assert db.execute("select status from crawl_runs").fetchall() == [("ok",)]
     assert db["reports"].count == 5
+
+
+def test_outbox_and_digest_jobs_record_outcomes_and_survive_errors(tmp_path, caplog):
+    from monitor.service import digest_job, outbox_job
+    options = ServiceOptions(db_path=str(tmp_path / "w.db"))
+    open_db(options.db_path).conn.close()
+    outbox_job(options)                       # nothing due: no row, no noise
+    digest_job(options, "daily")
+    digest_job(options, "weekly")
+    db = open_db(options.db_path)
+    rows = [(r["job"], r["status"], r["summary"]) for r in db["job_runs"].rows]
+    assert rows == [("digest-daily", "ok", "daily digests: 0 sent"),
+                    ("digest-weekly", "ok", "weekly digests: 0 sent")]
+    # a broken database: the job logs one error and returns (the scheduler keeps running)
+    broken = tmp_path / "broken.db"
+    broken.write_text("not a database")
+    outbox_job(ServiceOptions(db_path=str(broken)))
+    digest_job(ServiceOptions(db_path=str(broken)), "daily")
+    assert [r.message.split(":")[0] for r in caplog.records if r.levelname == "ERROR"] == \
+        ["outbox retry failed", "daily digest failed"]

@@ -96,6 +96,8 @@ def test_one_correct_email_each_and_nothing_twice(tmp_path, site, mail_sink, web
     result = cycle(db_path, site, tmp_path)
     assert result.ok and not result.baseline
     assert result.crawl["new_reports"] == 2          # the downgrade and a steady bystander
+    assert (result.messages, result.recipients) == (5, 5), result.summary
+    assert "Sent 5 messages to 5 subscribers." in result.summary
 
     assert mail_sink.wait_for(4)
     assert webhook_sink.wait_for(1)
@@ -127,7 +129,8 @@ def test_one_correct_email_each_and_nothing_twice(tmp_path, site, mail_sink, web
 
     again = cycle(db_path, site, tmp_path)
     assert again.ok and again.crawl["new_reports"] == 0 and again.events == []
-    assert again.queued == 0
+    assert again.queued == 0 and again.messages == 0
+    assert again.summary.endswith("No new events. Nothing to send."), again.summary
     assert not mail_sink.wait_for(5, timeout=1.0)
     assert len(webhook_sink.posts) == 1
 
@@ -145,6 +148,7 @@ def test_mail_server_down_then_back_arrives_exactly_once(tmp_path, site, mail_si
     down = cycle(db_path, site, tmp_path, now=start.isoformat(timespec="seconds"))
     assert down.ok and down.events
     assert down.delivery.get("sent") == 0 and down.delivery.get("retrying", 0) >= 1
+    assert down.messages == 0 and "waiting to retry" in down.summary, down.summary
     db = open_db(db_path)
     statuses = {row[0] for row in db.execute("select status from deliveries")}
     assert statuses == {"retry"}
@@ -158,11 +162,11 @@ def test_mail_server_down_then_back_arrives_exactly_once(tmp_path, site, mail_si
     mail_sink.start()                     # back on the same port
     back = cycle(db_path, site, tmp_path,
                  now=(start + timedelta(hours=3)).isoformat(timespec="seconds"))
-    assert back.delivery.get("sent", 0) >= 1, back.summary
+    assert back.delivery.get("sent", 0) >= 1 and back.messages == 1, back.summary
     assert mail_sink.wait_for(1)
-    for hours in (6, 30):                 # later runs never send it again
-        cycle(db_path, site, tmp_path,
-              now=(start + timedelta(hours=hours)).isoformat(timespec="seconds"))
+    after = cycle(db_path, site, tmp_path,   # a later run never sends it again
+                  now=(start + timedelta(hours=30)).isoformat(timespec="seconds"))
+    assert after.messages == 0 and after.summary.endswith("Nothing to send."), after.summary
     assert not mail_sink.wait_for(2, timeout=1.0)
     got = mail_sink.to(PEOPLE["family"])
     assert len(got) == 1 and URN in got[0]["Subject"]

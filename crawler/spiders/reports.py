@@ -37,7 +37,7 @@ class ReportsSpider(scrapy.Spider):
     def __init__(self, base_url: str = "https://reports.ofsted.gov.uk", *,
                  since: str | None = None, until: str | None = None, backfill: bool = False,
                  scope_params: list | None = None, known_latest=None, have_file=None,
-                 pending=(), **kwargs):
+                 pending=(), expect_results: bool | None = None, **kwargs):
         super().__init__(**kwargs)
         self.base_url = base_url.rstrip("/")
         self.since = since
@@ -48,6 +48,8 @@ class ReportsSpider(scrapy.Spider):
         self.known_latest = known_latest or (lambda urn: None)
         self.have_file = have_file or (lambda file_id: False)
         self.pending = pending
+        #: an empty listing is an error (default: when walking everything)
+        self.expect_results = (not since) if expect_results is None else expect_results
         self.allowed_domains = [urlsplit(self.base_url).hostname] + FILE_HOSTS
 
     # ---- requests ----------------------------------------------------------------------------
@@ -98,7 +100,7 @@ class ReportsSpider(scrapy.Spider):
         self._stat("listed", len(results))
         if start == 0:
             self.logger.info("search lists %d providers since %s", total, self.since or "ever")
-            if total == 0 and not self.since:
+            if total == 0 and self.expect_results:
                 raise CloseSpider(f"no results where there must be some: {response.url}")
         for listing in results:
             if not self.backfill and self._is_current(listing):
@@ -121,8 +123,9 @@ class ReportsSpider(scrapy.Spider):
             raise CloseSpider(f"markup changed: {exc}")
         self._stat("pages")
         urn = listing["urn"]
+        # the page's own dates only: if the listing already shows a report the page does not
+        # (the site updating), the provider stays behind and is fetched again next run
         dates = [r["publication_date"] for r in info["reports"] if r["publication_date"]]
-        dates += [listing["latest_report_date"]] if listing.get("latest_report_date") else []
         missing = [r for r in info["reports"] if not self.have_file(r["file_id"])]
         la = info["local_authority"]
         yield ProviderItem(

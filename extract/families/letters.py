@@ -22,12 +22,13 @@ _FOCUSED = re.compile(r"Focused visit to (.+?) children's services", re.I)
 _JTAI = re.compile(r"Joint targeted area inspection of (.+?)\s+(?:Between|This letter|This inspection"
                    r"|\d)", re.I)
 _PRIORITY = re.compile(r"^\s*Areas? for priority action\s*$", re.I | re.M)
+#: Letters run to 4–17 pages; a longer one is not a layout we know.
+MAX_PAGES = 30
 
 
 def detect(doc) -> bool:
     text = flat(doc.fast_text(1))
-    return bool(_FOCUSED.search(text) or re.search(r"Joint targeted area inspection", text,
-                                                   re.I))
+    return bool(_FOCUSED.search(text) or _JTAI.search(text))
 
 
 def parse(doc):
@@ -51,9 +52,11 @@ def parse(doc):
             report.inspection_date, report.inspection_end_date = parse_date_range(
                 text[area.start():area.start() + 700])
     require(report, provider_name=report.provider_name, inspection_date=report.inspection_date)
+    if doc.page_count > MAX_PAGES:
+        report.flag(f"a {doc.page_count}-page letter: only the first {MAX_PAGES} pages were read")
     return report
 
 
 def _has_priority_actions(doc) -> bool:
     return any(_PRIORITY.search(doc.fast_text(number))
-               for number in range(1, doc.page_count + 1) if doc.readable(number))
+               for number in range(1, min(doc.page_count, MAX_PAGES) + 1))

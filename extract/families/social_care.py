@@ -24,7 +24,8 @@ from .social_care_fields import (ENFORCEMENT_CUE, SENTENCE_CUE, assurance_concer
 from .social_care_pages import Pages
 from .social_care_tables import history_rows, judgement_rows, read_rows
 
-SCCIF = re.compile(r"Inspected\s+under\s+the\s+social\s+care\s+common\s+inspection\s+framework", re.I)
+SCCIF = re.compile(r"Inspected\s+under\s+the\s+social\s+care\s+common\s+inspection\s+framework",
+                   re.I)
 OLD_HEADER = re.compile(r"^(?:Secure )?Children's homes? (?:interim )?inspection\b", re.I | re.M)
 
 #: "Information about this <setting>" → report_type. Other SCCIF settings are recognised so
@@ -92,7 +93,8 @@ def read(pages: Pages) -> Report:
         layout = "sccif"
         block, fields = _read_sccif_page_one(pages, report, lines)
     else:
-        layout = "pre2015" if any(re.match(r"Overall effectiveness\b", l) for l in lines) else "2015"
+        pre2015 = any(re.match(r"Overall effectiveness\b", line) for line in lines)
+        layout = "pre2015" if pre2015 else "2015"
         block, fields = _read_grid_page_one(pages, report, lines, layout)
 
     _read_judgements(report, layout, block, pages)
@@ -145,7 +147,8 @@ def _read_sccif_page_one(pages, report, lines):
         report.flag(f"setting {report.report_type} not checked against a real report")
     if report.report_type != "residential-special-school":
         report.owner = report.provider_name  # page 1 names the registered provider
-    dated = next((i for i, line in enumerate(lines) if re.match(r"Inspection dates?:", line, re.I)), None)
+    dated = next((i for i, line in enumerate(lines)
+                  if re.match(r"Inspection dates?:", line, re.I)), None)
     if dated is None:
         return [], {}
     report.inspection_date, report.inspection_end_date = parse_date_range(
@@ -209,7 +212,8 @@ def _read_grid_page_one(pages, report, lines, layout):
     report.urn = grid.get("urn", (0, None))[1]
     report.provider_name = report.owner = grid.get("provider", (0, None))[1]
     kind = grid.get("kind", (0, ""))[1].lower()
-    report.inspection_kind = kind if kind in ("full", "interim", "monitoring", "assurance") else None
+    known = ("full", "interim", "monitoring", "assurance")
+    report.inspection_kind = kind if kind in known else None
     subtype = grid.get("subtype", (0, ""))[1].lower()
     report.report_type = _setting(subtype)
     if report.report_type is None:

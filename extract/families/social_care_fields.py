@@ -74,8 +74,8 @@ def interim_outcome(text: str) -> tuple[str | None, str | None, list[str]]:
     flat = re.sub(r"\s+", " ", text)
     readings = []
     field = re.search(r"^Judgement outcome:\s*(.+)$", text, re.M)
-    sentence = re.search(r"(At this interim inspection, Ofsted judges that the home has)\s+([^.]+)\.",
-                         flat, re.I)
+    sentence = re.search(
+        r"(At this interim inspection, Ofsted judges that the home has)\s+([^.]+)\.", flat, re.I)
     if field and grade_token(field.group(1)):
         readings.append((grade_token(field.group(1)), "Judgement outcome"))
     if sentence and grade_token(sentence.group(2)):
@@ -97,8 +97,9 @@ def assurance_concerns(text: str) -> tuple[bool | None, list[str]]:
     answers = set()
     for match in re.finditer(r"serious and/or widespread concerns", flat, re.I):
         before = flat[flat.rfind(". ", 0, match.start()) + 1:match.start()]
+        after = flat[match.end():match.end() + 40]
         if "Judgement outcome:" in before or re.search(
-                r"\b(?:identified|identify|found|find)\b", before + flat[match.end():match.end() + 40]):
+                r"\b(?:identified|identify|found|find)\b", before + after):
             answers.add(not re.search(r"\b(?:no|not|any)\b", before, re.I))
     if len(answers) == 1:
         return answers.pop(), []

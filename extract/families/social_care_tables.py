@@ -1,11 +1,12 @@
 """The two tables of a social-care report, read from page text in reading order.
 
 * The judgement table ("Overall experiences and progress of children and young people, taking
-  into account | good"): pdfplumber prints each visual line as "<label part> <grade part>", and
-  both cells wrap ("requires improvement to" / "be good"; labels over two or three lines). A row
-  starts with the first words of a known label; later lines add to the row while its label is
-  still a prefix of a known label; any other line is prose (the standard sentence, which the
-  2015-2017 layout prints between rows) and closes the row.
+  into account | good"). pdfplumber prints each visual line as "<label part> <grade part>";
+  PDFium prints the label cell's lines and then the grade cell's lines. Both cells wrap
+  ("requires improvement to" / "be good"; labels over two or three lines). A row starts with the
+  first words of a known label; later lines add to the row while its label is still a prefix of
+  a known label, or while its grade is still unfinished; any other line is prose (the standard
+  sentence, which the 2015-2017 layout prints between rows) and closes the row.
 * "Recent inspection history": rows "dd/mm/yyyy <type> <judgement>".
 """
 from __future__ import annotations
@@ -167,7 +168,8 @@ def history_rows(lines: list[str]) -> tuple[list[dict], list[str], bool]:
             rows.append({"date": date, "type": rest[:judgement.start()].strip(),
                          "judgement": judgement.group(1)})
             continue
-        if rows and re.fullmatch(r"be good", line, re.I) and rows[-1]["judgement"].lower().endswith(" to"):
+        wrapped = rows and rows[-1]["judgement"].lower().endswith(" to")
+        if wrapped and re.fullmatch(r"be good", line, re.I):
             rows[-1]["judgement"] += " " + line
             continue
         return _tokens(rows, problems), problems, False
