@@ -190,3 +190,17 @@ def test_bad_input_is_one_clear_line(tmp_path, args, message):
     assert result.exit_code == 2 and message in result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "x.db").exists()          # nothing written
+
+
+def test_robots_txt_obeyed_and_user_agent_honest(site, tmp_path):
+    banned = site.providers()[0]
+    site.robots_txt = f"User-agent: *\nDisallow: /provider/2/{banned['urn']}\n"
+    summary = json.loads(run_crawl(site, tmp_path, "--backfill", "--no-extract",
+                                   "--scope", "childrens-homes").stdout)
+    assert summary["status"] == "ok" and summary["errors"] == 1
+    assert not any(path.startswith(f"/provider/2/{banned['urn']}") for _, path in site.requests)
+    (error,) = open_db(tmp_path / "ow.db")["crawl_errors"].rows
+    assert error["url"].endswith(f"/provider/2/{banned['urn']}")
+    assert "robots.txt" in error["reason"]
+    (agent,) = site.user_agents
+    assert agent.startswith("ofsted-watch/") and "(+https://" in agent

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -122,7 +123,7 @@ def test_sigkill_half_way_then_run_again(tmp_path):
         while time.monotonic() < deadline and child.poll() is None:
             if db_path.exists():
                 try:   # read-only: the crawler owns the schema while it runs
-                    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
+                    with closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as conn:
                         stored = conn.execute("select count(*) from reports").fetchone()[0]
                 except sqlite3.Error:
                     stored = 0

@@ -7,6 +7,8 @@
                              "inspection_date": "2026-10-01", "publication_date": "2026-11-20",
                              "pdf": "/abs/or/relative/report.pdf"})
     site.requests                              # [(method, path?query), ...] served so far
+    site.user_agents                           # every User-Agent seen
+    site.robots_txt = "User-agent: *\nDisallow: /provider/2/1234567\n"
     site.inject("/v1/file/90001", "500")       # next GET of that path answers 500, then normal
     site.stop()
 
@@ -106,6 +108,10 @@ class Replica:
         self._forever: dict[str, str] = {}
         self._pdf_cache: dict[Path, bytes] = {}
         self._server: ThreadingHTTPServer | None = None
+        #: served at /robots.txt; change it to test that a crawler obeys it
+        self.robots_txt = pages.ROBOTS_TXT
+        #: every User-Agent seen
+        self.user_agents: set[str] = set()
         for provider in data.get("providers", []):
             self.add_provider(provider)
 
@@ -301,6 +307,7 @@ class _Handler(BaseHTTPRequestHandler):
         site = self.site
         with site._lock:
             site.requests.append(("GET", self.path))
+            site.user_agents.add(self.headers.get("User-Agent", ""))
         url = urlsplit(self.path)
         path = url.path
         fault = site._take_fault(path)
@@ -315,7 +322,7 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == "blank":
             return self._send(200, pages.MAINTENANCE.encode(), "text/html; charset=UTF-8")
         if path == "/robots.txt":
-            return self._send(200, pages.ROBOTS_TXT.encode(), "text/plain")
+            return self._send(200, site.robots_txt.encode(), "text/plain")
         if path == "/search":
             query = parse_qsl(url.query, keep_blank_values=True)
             found, total, start, rows = site.search(query)
