@@ -162,7 +162,8 @@ def detect(db, *, baseline: bool = False, now: str | None = None) -> list[int]:
     history.sync(db, now=now)
     todo = db.execute(
         "select r.urn from reports r join monitor_reports m on m.report_id = r.file_id "
-        "where m.dirty = 0 and (m.detected = 0 or (m.detected = 1 and coalesce(r.needs_review, 0) = 0)) "
+        "where m.dirty = 0 and (m.detected = 0 or "
+        "(m.detected = 1 and coalesce(r.needs_review, 0) = 0)) "
         "group by r.urn").fetchall()
     urns = [urn for (urn,) in todo]
     if not urns:
@@ -200,10 +201,13 @@ def _detect_provider(db, reports: list[dict], *, baseline: bool, now: str) -> li
                 detail["historical"] = True
             cursor = db.execute(
                 "insert or ignore into events (report_id, urn, kind, area, old_grade, new_grade, "
-                "serious, baseline, detected_at, detail) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "serious, baseline, detected_at, detail, enqueued_at) "
+                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [report["file_id"], report["urn"], change["kind"], change["area"],
                  change.get("old_grade"), change.get("new_grade"), int(change["serious"]),
-                 int(baseline or historical), now, json.dumps(detail, sort_keys=True)])
+                 int(baseline or historical), now, json.dumps(detail, sort_keys=True),
+                 # a baseline event is never fanned out: mark it done so enqueue skips it cheaply
+                 now if (baseline or historical) else None])
             if cursor.rowcount:
                 ids.append(cursor.lastrowid)
             raised[when].add(key)

@@ -100,7 +100,8 @@ def m201_monitor_state(db: sqlite_utils.Database):
     """Monitor bookkeeping. ``monitor_reports``: one row per report the history has read —
     ``dirty`` set again (by trigger) whenever the crawler rewrites the report's extraction;
     ``detected``: 0 not yet, 1 enforcement only (grades unread, needs review), 2 done for good.
-    ``events.enqueued_at``: fanned out to subscriptions; ``deliveries.claimed_at``: when a send
+    ``events.enqueued_at``: fanned out to subscriptions (set at once for baseline events, which
+    never are); ``deliveries.claimed_at``: when a send
     began (a row left in ``sending`` is never resent blindly)."""
     db["monitor_reports"].create({
         "report_id": str, "dirty": int, "detected": int, "synced_at": str, "detected_at": str,
@@ -135,5 +136,23 @@ def open_db(path: str | Path | None = None, *, memory: bool = False) -> sqlite_u
         db.enable_wal()
     db.execute("PRAGMA foreign_keys = ON")
     db.execute("PRAGMA busy_timeout = 10000")
-    migrations.apply(db)
+    if migrations.pending(db):
+        if memory:
+            migrations.apply(db)
+        else:
+            _migrate_exclusively(db, path)
     return db
+
+
+def _migrate_exclusively(db: sqlite_utils.Database, path: Path) -> None:
+    """Two processes opening a new database at once must not both run m001: serialise on a lock
+    file beside the database, then re-check what is still pending."""
+    import fcntl
+
+    with open(f"{path}.migrate.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if migrations.pending(db):
+                migrations.apply(db)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)

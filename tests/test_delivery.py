@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from monitor import detect, notify, outbox, subscriptions
 from monitor.cli import main
 from monitor.schema import open_db
-from servers import MailSink, WebhookSink
+from servers import MailSink
 
 T0 = "2025-01-01T09:00:00+00:00"
 T1 = "2025-02-01T09:00:00+00:00"

@@ -115,7 +115,8 @@ def subscribe_command(notify_url, urns, local_authority, region, owner, provider
     except subscriptions.SubscriptionError as exc:
         raise click.ClickException(str(exc)) from None
     row = db["subscriptions"].get(sub_id)
-    click.echo(f"Subscription {sub_id}: {subscriptions.describe_filters(json.loads(row['filters']))}"
+    follows = subscriptions.describe_filters(json.loads(row["filters"]))
+    click.echo(f"Subscription {sub_id}: {follows}"
                f"; events {row['events'].replace(',', ', ')}; "
                f"{row['digest'] + ' digest' if row['digest'] else 'sent at once'}; "
                f"to {notify.redact(notify_url)}")
