@@ -19,6 +19,7 @@ import hashlib
 import io
 import itertools
 import re
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,6 +31,9 @@ from .grades import normalise_text
 #: No family needs more pages than this from either end of a report.
 MAX_PAGES_FROM_EITHER_END = 60
 
+#: PDFium is not thread-safe (pypdfium2 docs): every call into it holds this lock.
+_PDFIUM_LOCK = threading.RLock()
+
 
 class Document:
     """A report PDF, opened lazily; ``fast_text(n)`` / ``text(n)`` are page n's text (1-based)."""
@@ -40,13 +44,15 @@ class Document:
         self.sha256 = hashlib.sha256(self.data).hexdigest()
         self.pages_read: list[int] = []
         self._plumber = None
+        self._pdfium = None
         try:
-            self._pdfium = pdfium.PdfDocument(self.data)
+            with _PDFIUM_LOCK:
+                self._pdfium = pdfium.PdfDocument(self.data)
+                self.page_count = len(self._pdfium)
         except pdfium.PdfiumError as exc:
             raise BadReport(_describe_pdfium_error(exc)) from None
         except Exception as exc:  # defensive: never a traceback for a damaged file
             raise BadReport(f"damaged or truncated PDF ({type(exc).__name__})") from None
-        self.page_count = len(self._pdfium)
         if self.page_count == 0:
             self.close()
             raise BadReport("PDF has no pages")
@@ -75,19 +81,23 @@ class Document:
         """Page text from PDFium, line breaks as ``\\n``, typographic noise folded."""
         self._check(number)
         try:
-            page = self._pdfium[number - 1]
-            try:
-                textpage = page.get_textpage()
-                try:
-                    raw = textpage.get_text_range()
-                finally:
-                    textpage.close()
-            finally:
-                page.close()
+            with _PDFIUM_LOCK:
+                raw = self._pdfium_page_text(number)
         except pdfium.PdfiumError as exc:
             raise BadReport(f"damaged page {number} ({exc})") from None
         raw = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\ufffe", "-")
         return normalise_text(raw.replace("\x02", "-"))
+
+    def _pdfium_page_text(self, number: int) -> str:
+        page = self._pdfium[number - 1]
+        try:
+            textpage = page.get_textpage()
+            try:
+                return textpage.get_text_range()
+            finally:
+                textpage.close()
+        finally:
+            page.close()
 
     # -- pdfplumber ---------------------------------------------------------------------------
     def _plumber_page(self, number: int):
@@ -132,7 +142,8 @@ class Document:
             self._plumber.close()
             self._plumber = None
         if getattr(self, "_pdfium", None) is not None:
-            self._pdfium.close()
+            with _PDFIUM_LOCK:
+                self._pdfium.close()
             self._pdfium = None
 
     def __enter__(self):

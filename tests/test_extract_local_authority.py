@@ -152,3 +152,74 @@ def test_report_card_from_published_wording_is_read_and_flagged(tmp_path):
     assert report.urn == "123456"
     assert report.inspection_date == "2025-12-02"
     assert report.needs_review
+
+
+ILACS_PAGE = ["Inspection of Testshire local authority children's services",
+              "Inspection dates: 3 to 14 March 2025",
+              "Lead inspector: A Person, His Majesty's Inspector", "Judgement Grade",
+              "The impact of leaders on social work practice with children and families Good",
+              "The experiences and progress of children who need help and protection Good",
+              "The experiences and progress of children in care Good",
+              "The experiences and progress of care leavers Good",
+              "Overall effectiveness Good", "Children in Testshire are well served."]
+
+
+def _made(tmp_path, lines: list[str], *more_pages: list[str]):
+    from test_extract_bad_input import make_pdf
+
+    path = tmp_path / "made.pdf"
+    path.write_bytes(make_pdf([lines, *more_pages]))
+    return extract_file(path)
+
+
+def test_a_made_ilacs_page_is_read(tmp_path):
+    report = _made(tmp_path, ILACS_PAGE)
+    assert (report.report_type, report.inspection_kind) == ("ilacs", "ilacs-standard")
+    assert report.provider_name == "Testshire (local authority)"
+    assert report.overall == "good" and len(report.judgements) == 5
+    assert not report.needs_review
+
+
+def test_an_unknown_grade_word_is_flagged_not_guessed(tmp_path):
+    lines = [line.replace("help and protection Good", "help and protection Satisfying")
+             for line in ILACS_PAGE]
+    report = _made(tmp_path, lines)
+    assert "help_and_protection" not in report.judgements
+    assert report.needs_review
+    assert any("help_and_protection" in reason for reason in report.review_reasons)
+
+
+def test_a_missing_overall_row_before_april_2026_is_flagged(tmp_path):
+    report = _made(tmp_path, [line for line in ILACS_PAGE if "Overall" not in line])
+    assert report.overall is None
+    assert report.needs_review
+
+
+def test_an_unknown_send_outcome_is_flagged(tmp_path):
+    report = _made(tmp_path, [
+        "Local Area Partnership report", "Area SEND inspection of Testshire Local Area Partnership",
+        "Inspection dates: 6 to 10 February 2023", "Inspection outcome",
+        "The local area partnership's arrangements are under review.",
+        "Information about the local area partnership"])
+    assert report.report_type == "area-send"
+    assert report.overall is None and report.judgements == {}
+    assert report.needs_review
+
+
+def test_an_announced_lscb_review_that_cannot_be_found_is_flagged(tmp_path):
+    report = _made(tmp_path, [
+        "1", "Testshire County Council",
+        "Inspection of services for children in need of help and protection, children looked "
+        "after and care leavers", "and", "Review of the effectiveness of the Local Safeguarding "
+        "Children Board", "Inspection date: 2 June 2014 - 25 June 2014",
+        "The overall judgement is good",
+        "1. Children who need help and protection Good",
+        "2. Children looked after and achieving permanence Good",
+        "2.1 Adoption performance Good", "2.2 Experiences and progress of care leavers Good",
+        "3. Leadership, management and governance Good"], ["Contents", "Nothing here 3"],
+        ["The board meets often."])
+    assert report.report_type == "la-sif"
+    assert report.overall == "good"
+    assert "lscb_review" not in report.judgements
+    assert report.needs_review
+    assert report.pages_read == [1, 2, 3]
