@@ -40,7 +40,7 @@ class StorePipeline:
             # reports whose bytes or extractor version changed, or a run killed mid-extraction
             for row in store.stale_extractions(self.db, self.version):
                 if Path(row["path"]).exists():
-                    await self._extract(row["file_id"], row["sha256"], row["path"])
+                    await self._extract(row["file_id"], row["urn"], row["sha256"], row["path"])
         self.db.close()
 
     def _stat(self, key: str, count: int = 1) -> None:
@@ -56,7 +56,7 @@ class StorePipeline:
             if store.save_report(self.db, item, sha256=sha, path=str(path), size=size):
                 self._stat("new_reports")
                 if self.extract:
-                    await self._extract(item.file_id, sha, str(path))
+                    await self._extract(item.file_id, item.urn, sha, str(path))
         elif isinstance(item, FailureItem):
             run_id = self.crawler.stats.get_value("ofsted/run_id")
             store.save_failure(self.db, run_id, item)
@@ -64,7 +64,7 @@ class StorePipeline:
             self.crawler.spider.logger.warning("failed %s: %s", item.url, item.reason)
         return item
 
-    async def _extract(self, file_id: str, sha: str, path: str) -> None:
+    async def _extract(self, file_id: str, urn: str, sha: str, path: str) -> None:
         # look for an extraction of the same bytes only once holding a slot, so reports that
         # share a PDF wait for the first extraction instead of repeating it
         await maybe_deferred_to_future(self.slots.acquire())
@@ -75,6 +75,9 @@ class StorePipeline:
                     threads.deferToThread(extract_pdf, path))
                 self._stat("extracted")
             report, error = cached
+            if report is not None and not report.get("urn"):
+                # local-authority reports print no URN: the provider page it was listed on knows it
+                report = {**report, "urn": urn}
             store.apply_extraction(self.db, file_id, sha, self.version, report, error)
         finally:
             self.slots.release()

@@ -208,6 +208,6 @@ def apply_extraction(db, file_id: str, sha256: str, version: str, report: dict |
 def stale_extractions(db, version: str):
     """Reports whose bytes or extractor version differ from what was extracted."""
     return list(db.query(
-        "select file_id, sha256, path from reports where path is not null and "
+        "select file_id, urn, sha256, path from reports where path is not null and "
         "(extractor_version is null or extractor_version != ? or extracted_sha256 is null "
         "or extracted_sha256 != sha256)", [version]))
