@@ -15,7 +15,7 @@ from extract.families.local_authority import la_name
 from extract.grades import grade_token
 
 FIXTURES = Path(__file__).parent / "fixtures" / "reports"
-CORPUS = Path("/work/shared/corpus")
+from corpus import CORPUS  # noqa: E402
 SOCIAL_CARE = ("childrens-home", "secure-childrens-home", "fostering-agency",
                "residential-special-school")
 SEND = {1: "send_positive", 2: "send_inconsistent", 3: "send_widespread_failings"}

@@ -20,7 +20,7 @@ from extract.grades import grade_token
 from extract.pdf import Document
 
 FIXTURES = Path(__file__).parent / "fixtures" / "reports"
-CORPUS = Path("/work/shared/corpus")
+from corpus import CORPUS  # noqa: E402
 SETTINGS = {"childrens-home", "secure-childrens-home", "residential-special-school",
             "fostering-agency"}
 
