@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import logging
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -28,6 +29,18 @@ def _parse_since(value: str | None) -> str | None:
             raise click.BadParameter(f"{value} is in the future", param_hint="--since")
         return day.isoformat()
     raise click.BadParameter(f"{value!r} is not a date (use YYYY-MM-DD)", param_hint="--since")
+
+
+def check_base_url(url: str) -> None:
+    """BadParameter unless ``url`` is an http(s) URL with a host (and a valid port, if any)."""
+    try:
+        parts = urlsplit(url)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+        parts.port                                  # ValueError: not a number, out of range
+    except ValueError:
+        ok = False
+    if not ok:
+        raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint="--base-url")
 
 
 def _is_loopback(url: str) -> bool:
@@ -63,12 +76,28 @@ def build_settings(*, db_path: str, pdf_dir: str, run_id: int, mode: str, scope:
         settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
     elif verbose > 1:
         settings.set("LOG_LEVEL", "DEBUG", priority="cmdline")
+    for name, value in parse_overrides(overrides):
+        settings.set(name, value, priority="cmdline")
+    return settings
+
+
+def parse_overrides(overrides) -> list[tuple[str, str]]:
+    """``-s NAME=VALUE`` pairs; BadParameter for one that is not."""
+    pairs = []
     for pair in overrides:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
             raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="-s/--set")
-        settings.set(name.strip(), value, priority="cmdline")
-    return settings
+        pairs.append((name.strip(), value))
+    return pairs
+
+
+class _NoTraceback(logging.Filter):
+    """Scrapy logs a robots.txt that cannot be fetched with a traceback: the reason will do."""
+
+    def filter(self, record):
+        record.exc_info = record.exc_text = None
+        return True
 
 
 #: Ofsted publishes social-care reports almost every working day: a wide scope over this many
@@ -130,8 +159,8 @@ def crawl(base_url, db_path, pdf_dir, since, backfill, scope, no_extract, fast, 
     except BadScope as exc:
         raise click.BadParameter(str(exc), param_hint="--scope")
     since = _parse_since(since)
-    if urlsplit(base_url).scheme not in ("http", "https") or not urlsplit(base_url).hostname:
-        raise click.BadParameter(f"{base_url!r} is not an http(s) URL", param_hint="--base-url")
+    parse_overrides(overrides)
+    check_base_url(base_url)
     if fast and not _is_loopback(base_url):
         raise click.BadParameter("--fast is only for a replica on loopback; the real site "
                                  "gets the polite settings", param_hint="--fast")
@@ -167,6 +196,8 @@ def crawl(base_url, db_path, pdf_dir, since, backfill, scope, no_extract, fast, 
 
     lookups = store.open_db(db_path)
     process = CrawlerProcess(settings)
+    if verbose < 2:
+        logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(_NoTraceback())
     process.crawl(ReportsSpider, base_url=base_url, since=since, backfill=backfill,
                   scope_params=scope_params,
                   expect_results=expects_results(scope_text, since),

@@ -14,6 +14,7 @@ Append new migrations at the end; never edit one that has shipped.
 """
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 import sqlite_utils
@@ -131,7 +132,10 @@ def open_db(path: str | Path | None = None, *, memory: bool = False) -> sqlite_u
         db = sqlite_utils.Database(memory=True)
     else:
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except FileExistsError as exc:  # a file where a folder of the path should be
+            raise NotADirectoryError(errno.ENOTDIR, "Not a directory", exc.filename) from None
         db = sqlite_utils.Database(path)
         db.enable_wal()
     db.execute("PRAGMA foreign_keys = ON")

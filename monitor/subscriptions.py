@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import re
 
+from crawler.regions import region_code
+
 from . import history, notify
 from .detect import DEFAULT_KINDS, KINDS
 
@@ -43,6 +45,11 @@ def fold_owner(text: str | None) -> str:
     folded = re.sub(r"\blimited\b", "ltd", folded)
     folded = re.sub(r"\bpublic limited company\b", "plc", folded)
     return folded
+
+
+def fold_region(text: str | None) -> str:
+    """A region by name or ONS code (the crawler stores the code) → its code, else folded."""
+    return region_code(text or "") or fold_place(text)
 
 
 def fold_type(text: str | None) -> str:
@@ -87,6 +94,9 @@ def add(db, notify_url: str, *, urns=(), local_authority=None, region=None, owne
         ("provider_type", provider_type)) if value and value.strip()}
     if urns:
         filters["urns"] = urns
+    if "region" in filters and not region_code(filters["region"]):
+        raise SubscriptionError(f"unknown region {filters['region']!r}: use a name such as "
+                                f"'South East' or a code E12000001..E12000009")
     if all and filters:
         raise SubscriptionError("--all follows every provider: drop the other filters")
     if all:
@@ -155,7 +165,7 @@ class Matcher:
         self.all = bool(filters.get("all"))
         self.urns = {u.upper() for u in filters.get("urns") or ()}
         self.local_authority = fold_place(filters.get("local_authority"))
-        self.region = fold_place(filters.get("region"))
+        self.region = fold_region(filters.get("region"))
         self.owner = fold_owner(filters.get("owner"))
         self.provider_type = fold_type(filters.get("provider_type"))
         self.kinds = set((row["events"] or "").split(","))
@@ -191,7 +201,7 @@ class ProviderFacts:
         self.urn = urn or ""
         place = provider.get("local_authority") or extraction.get("local_authority")
         self.places = {fold_place(place)} if place else set()
-        self.region = fold_place(provider.get("region"))
+        self.region = fold_region(provider.get("region"))
         owner = provider.get("owner") or extraction.get("owner")
         self.owners = {fold_owner(owner)} if owner else set()
         kinds = [provider.get("provider_type"), provider.get("category")]

@@ -2,6 +2,7 @@
 with real PDFs, a real SQLite file and the request log of the replica as the witness."""
 import hashlib
 import json
+import socket
 import subprocess
 import sys
 from collections import Counter
@@ -184,12 +185,28 @@ def test_runner_records_the_outcome_either_way(site, tmp_path):
     (["--scope", "la:Atlantis"], "unknown local authority 'Atlantis'"),
     (["--fast", "--base-url", "https://reports.ofsted.gov.uk"], "only for a replica"),
     (["--base-url", "ftp://example.org"], "is not an http(s) URL"),
+    (["--base-url", "http://[::1"], "is not an http(s) URL"),
+    (["--base-url", "http://127.0.0.1:99999"], "is not an http(s) URL"),
+    (["-s", "RETRY_TIMES"], "is not NAME=VALUE"),
 ])
 def test_bad_input_is_one_clear_line(tmp_path, args, message):
     result = CliRunner().invoke(crawl, ["--db", str(tmp_path / "x.db"), *args])
     assert result.exit_code == 2 and message in result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "x.db").exists()          # nothing written
+
+
+def test_unreachable_site_fails_without_a_traceback(tmp_path):
+    with socket.socket() as probe:              # a port on loopback that nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    result = subprocess.run(
+        [sys.executable, "-m", "crawler", "--base-url", closed, "--fast", "--db",
+         str(tmp_path / "ow.db"), "--pdf-dir", str(tmp_path / "pdfs"), "-s", "RETRY_TIMES=0"],
+        capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "crawl failed: search page failed" in result.stderr and closed in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_robots_txt_obeyed_and_user_agent_honest(site, tmp_path):

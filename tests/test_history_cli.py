@@ -44,11 +44,30 @@ def test_history_text_and_json(db, db_path, put_report, put_provider):
         ("enforcement", "compliance_notice")]
 
 
+def test_history_names_the_region_the_crawler_stores_as_a_code(db, db_path, put_report,
+                                                                put_provider):
+    seed(db, put_report, put_provider)
+    put_provider("SC123456", region="E12000005")
+    text = run("history", "SC123456", "--db", db_path)
+    assert text.output.splitlines()[0] == (
+        "SC123456  Harmony House — Children's home, Staffordshire, West Midlands")
+
+
 def test_history_unknown_urn_is_one_line(db_path, db):
     result = run("history", "SC000000", "--db", db_path)
     assert result.exit_code == 1
     assert result.output.strip() == (f"Error: URN SC000000: no provider or report with this URN "
                                      f"in {db_path}")
+
+
+def test_database_path_under_a_file_is_one_line(tmp_path):
+    (tmp_path / "afile").write_text("")
+    for args in (["history", "SC000000"], ["detect"], ["deliver"], ["subscriptions"],
+                 ["unsubscribe", "1"]):
+        result = run(*args, "--db", tmp_path / "afile" / "x.db")
+        assert result.exit_code == 1, result.output
+        assert result.output.strip() == (f"Error: database {tmp_path / 'afile' / 'x.db'}: "
+                                          f"Not a directory: {tmp_path / 'afile'}")
 
 
 def test_detect_baseline_then_deliver(db, db_path, put_report, put_provider):

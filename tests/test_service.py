@@ -92,6 +92,16 @@ def test_bad_timezone_is_refused(tmp_path):
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("command", ["run", "serve"])
+@pytest.mark.parametrize("url", ["nonsense", "http://[::1", "http://127.0.0.1:99999"])
+def test_bad_base_url_is_refused_before_anything_is_written(command, url, tmp_path):
+    result = CliRunner().invoke(main, [command, "--db", str(tmp_path / "w.db"),
+                                       "--base-url", url])
+    assert result.exit_code == 2 and f"{url!r} is not an http(s) URL" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "w.db").exists()
+
+
 def test_digests_daily_and_weekly_on_monday():
     scheduler = build_scheduler(ServiceOptions(db_path=":memory:"))
     start = datetime(2026, 11, 24, 9, 0, tzinfo=LONDON)  # Tuesday, after 08:00

@@ -4,6 +4,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from crawler.regions import region_for
 from monitor import detect, outbox, subscriptions
 from monitor.cli import main
 
@@ -53,6 +54,20 @@ def test_filters_fold_and_combine(db, put_report, put_provider):
     assert "upgrade" not in {k for _, _, k in got}
 
 
+def test_region_by_name_matches_the_code_the_crawler_stores(db, put_report, put_provider):
+    downgrade(put_report, put_provider, "SC200011", local_authority="Staffordshire",
+              region=region_for("Staffordshire"))                    # "E12000005"
+    downgrade(put_report, put_provider, "SC200012", local_authority="Derbyshire",
+              region=region_for("Derbyshire"))
+    by_name = subscriptions.add(db, HOOK, region="West Midlands", now=T0)
+    by_code = subscriptions.add(db, HOOK, region="e12000005", now=T0)
+    detect.detect(db, now=T1)
+    outbox.enqueue(db, now=T1)
+    got = fanout(db)
+    assert {u for s, u, _ in got if s == by_name} == {"SC200011"}
+    assert {u for s, u, _ in got if s == by_code} == {"SC200011"}
+
+
 def test_provider_type_matches_the_report_when_the_provider_row_is_missing(db, put_report):
     put_report("1", "SC200010", inspection_date="2024-01-10", overall="inadequate")
     sub = subscriptions.add(db, HOOK, provider_type="Children's home",
@@ -91,6 +106,8 @@ def test_bad_subscriptions_are_refused(db):
         subscriptions.add(db, HOOK)
     with pytest.raises(subscriptions.SubscriptionError, match="unknown event kind 'downgrades'"):
         subscriptions.add(db, HOOK, all=True, events="downgrades")
+    with pytest.raises(subscriptions.SubscriptionError, match="unknown region 'Narnia'"):
+        subscriptions.add(db, HOOK, region="Narnia")
     with pytest.raises(subscriptions.SubscriptionError, match="drop the other filters"):
         subscriptions.add(db, HOOK, all=True, urns=["1"])
     with pytest.raises(subscriptions.SubscriptionError) as info:

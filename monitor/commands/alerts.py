@@ -11,6 +11,8 @@ import sys
 
 import click
 
+from crawler.regions import REGIONS
+
 from ..cli import db_option
 
 
@@ -20,6 +22,9 @@ def _open(db_path):
         return open_db(db_path)
     except sqlite3.Error as exc:
         raise click.ClickException(f"database {db_path}: {exc}") from None
+    except OSError as exc:  # its folder cannot be made: a path under a file, no permission
+        why = f"{exc.strerror}: {exc.filename}" if exc.strerror and exc.filename else exc
+        raise click.ClickException(f"database {db_path}: {why}") from None
 
 
 def _grades(judgements: dict) -> str:
@@ -48,8 +53,9 @@ def history_command(urn, db_path, as_json):
         click.echo(json.dumps(found, indent=2, sort_keys=True, default=str))
         return
     p = found["provider"]
-    where = ", ".join(v for v in (p.get("provider_type"), p.get("local_authority"),
-                                  p.get("region")) if v)
+    region = REGIONS.get(p.get("region") or "", p.get("region"))  # the crawler stores the code
+    where = ", ".join(v for v in (p.get("provider_type"), p.get("local_authority"), region)
+                      if v)
     click.echo(f"{p['urn']}  {p.get('name') or '(name not known)'}" + (f" — {where}" if where
                                                                        else ""))
     if p.get("owner"):

@@ -28,6 +28,9 @@ timeout_option = click.option(
 
 def _check_fast(fast: bool, base_url: str) -> None:
     from urllib.parse import urlsplit
+
+    from crawler.command import check_base_url
+    check_base_url(base_url)
     host = urlsplit(base_url).hostname or ""
     if fast and host not in ("127.0.0.1", "localhost", "::1"):
         raise click.BadParameter("only for a replica on loopback; the real site gets the polite "
