@@ -128,17 +128,6 @@ def actual_fields(report, wanted: dict[str, object]) -> dict[str, object]:
     return got
 
 
-def families_to_use():
-    """All families; without the social-care module (not yet written), the others only."""
-    try:
-        from extract.families import social_care  # noqa: F401
-        return None
-    except ImportError:
-        print("note: extract.families.social_care is missing: only the local-authority, SEND, "
-              "letter and school families run", file=sys.stderr)
-        return local_authority_families()
-
-
 def whole_document_ms(path: Path) -> float:
     start = time.perf_counter()
     with pdfplumber.open(path) as pdf:
@@ -164,7 +153,7 @@ def main(argv=None) -> int:
     per_family = defaultdict(lambda: {"n": 0, "right": 0, "total": 0, "ours": [], "whole": [],
                                       "review": 0, "bad": 0})
     wrong: list[str] = []
-    families = local_authority_families() if args.without_social_care else families_to_use()
+    families = local_authority_families() if args.without_social_care else None
     for name, entry in sorted(truth.items(), key=lambda item: (item[1]["report_type"], item[0])):
         if not entry["report_type"].startswith(args.only) or name not in files:
             continue

@@ -7,10 +7,11 @@ point lookups, so memory stays flat however large the site grows.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import sqlite_utils
 
+from monitor.history import utcnow as now
 from monitor.schema import open_db
 
 #: how far before the last successful crawl an incremental crawl starts looking
@@ -21,10 +22,6 @@ MAX_PENDING_ATTEMPTS = 5
 __all__ = ["open_db", "now", "start_run", "finish_run", "last_success_start", "default_since",
            "save_provider", "save_report", "save_failure", "pending", "known_latest",
            "have_file", "apply_extraction", "cached_extraction", "stale_extractions"]
-
-
-def now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 
 def _tx(db: sqlite_utils.Database):

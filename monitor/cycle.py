@@ -15,9 +15,9 @@ import json
 import logging
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 
 from . import config
+from .history import utcnow
 from .schema import open_db
 
 log = logging.getLogger("ofsted_watch.cycle")
@@ -28,10 +28,6 @@ CRAWL_TIMEOUT = 3600
 #: Held while a job writes events or sends alerts, so a scheduled outbox retry never runs
 #: ``deliver_due`` at the same moment as a cycle in the same process.
 DELIVERY_LOCK = threading.Lock()
-
-
-def utcnow() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 @dataclass
