@@ -18,9 +18,15 @@ db_option = click.option(
 
 
 def _register():
-    from .commands import alerts, crawl, extract, service
-    for module in (extract, crawl, alerts, service):
-        for command in module.COMMANDS:
+    """Every module in ``monitor/commands`` lists its commands in ``COMMANDS``: adding a job is
+    adding a module there."""
+    import importlib
+    import pkgutil
+
+    from . import commands
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{commands.__name__}.{info.name}")
+        for command in getattr(module, "COMMANDS", ()):
             main.add_command(command)
 
 
