@@ -6,17 +6,11 @@ A scope is a comma-separated list: at most one kind, then any number of ``la:NAM
 """
 from __future__ import annotations
 
-from . import regions
+from extract import places
+from extract.types import SCOPES
 
-#: kind → search parameters
-KINDS = {
-    "social-care": [("level_1_types", "3")],                 # homes, LA services, agencies...
-    "childrens-homes": [("level_1_types", "3"), ("level_2_types", "11")],
-    "la-childrens-services": [("level_1_types", "3"), ("level_2_types", "12")],
-    "schools": [("level_1_types", "1")],
-    "early-years": [("level_1_types", "2")],
-    "all": [],
-}
+#: kind → search parameters (the registry in extract/types.py owns them)
+KINDS = SCOPES
 DEFAULT = "social-care"
 
 
@@ -42,13 +36,13 @@ def parse_scope(text: str | list | tuple | None) -> tuple[str, list[tuple[str, s
                 raise BadScope(f"scope names two kinds ({kind}, {name}); give one")
             kind = name
         elif key in ("la", "local-authority", "local_authority"):
-            code = regions.la_code(value)
+            code = places.la_code(value)
             if not code:
                 raise BadScope(f"unknown local authority {value!r} in scope")
             if code not in las:
                 las.append(code)
         elif key == "region":
-            code = regions.region_code(value)
+            code = places.region_code(value)
             if not code:
                 raise BadScope(f"unknown region {value!r} in scope (E12000001..E12000009 or "
                                f"a name such as 'South East')")

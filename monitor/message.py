@@ -11,17 +11,10 @@ import json
 from dataclasses import dataclass, field
 
 
+from extract import types
+
 from . import history
 
-TYPE_NAMES = {
-    "childrens-home": "children's home", "secure-childrens-home": "secure children's home",
-    "residential-special-school": "residential special school",
-    "fostering-agency": "fostering agency", "adoption-agency": "adoption agency",
-    "residential-family-centre": "residential family centre", "ilacs": "local authority",
-    "la-focused-visit": "local authority", "la-sif": "local authority",
-    "send-area": "local area (SEND)", "jtai": "local area", "school-s5": "school",
-    "school-s8": "school",
-}
 GRADE_WORDS = {
     "requires_improvement": "requires improvement to be good",
     "declined_effectiveness": "declined in effectiveness",
@@ -90,7 +83,7 @@ class ReportEvents:
     def provider_label(self) -> str:
         kind = (self.provider.get("provider_type") or "").strip()
         report_type = self.extraction.get("report_type") or self.report.get("report_type")
-        kind = TYPE_NAMES.get(report_type or "", kind.lower() if kind else "provider")
+        kind = types.label(report_type, kind.lower() if kind else "provider")
         who = self.provider.get("owner") or self.extraction.get("owner") \
             or self.provider.get("name") or self.extraction.get("provider_name")
         place = self.provider.get("local_authority") or self.extraction.get("local_authority")

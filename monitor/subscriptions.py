@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 
-from crawler.regions import region_code
+from extract.places import region_code
 
 from . import history, notify
 from .detect import DEFAULT_KINDS, KINDS

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from crawler.command import crawl
-from crawler.regions import region_for
+from extract.places import region_for
 from crawler.replica import Replica
 from crawler.replica.sample import sample_data
 from crawler.runner import crawl_in_subprocess

@@ -13,7 +13,7 @@ from twisted.python.failure import Failure
 from crawler import markup
 from crawler.items import FailureItem, ProviderItem, ReportItem
 from crawler.middlewares import retry_after_seconds
-from crawler.regions import la_code, region_code, region_for
+from extract.places import la_code, region_code, region_for
 from crawler.scope import BadScope, parse_scope
 from crawler.spiders.reports import ReportsSpider
 

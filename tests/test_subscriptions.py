@@ -4,7 +4,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from crawler.regions import region_for
+from extract.places import region_for
 from monitor import detect, outbox, subscriptions
 from monitor.cli import main
 

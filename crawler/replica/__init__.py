@@ -53,30 +53,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
-from .. import regions
+from extract import places, types
 from . import pages
 
 __all__ = ["Replica", "CATEGORIES"]
 
-#: category label → (provider-page category code, level_1_types, level_2_types)
-#: codes 2/44/21/23/25/27/16/17 and level_2 11/12 are from SITE.md; the other level_2 are guesses
-CATEGORIES = {
-    "children's home": ("2", "3", "11"),
-    "secure children's home": ("2", "3", "11"),
-    "local authority children's services": ("44", "3", "12"),
-    "residential special school": ("2", "3", "13"),
-    "independent fostering agency": ("2", "3", "14"),
-    "voluntary adoption agency": ("2", "3", "15"),
-    "residential family centre": ("2", "3", "16"),
-    "supported accommodation": ("2", "3", "17"),
-    "primary": ("21", "1", "1"),
-    "secondary": ("23", "1", "2"),
-    "special school": ("25", "1", "0"),
-    "independent school": ("27", "1", "0"),
-    "boarding school": ("1", "1", "0"),
-    "nursery": ("16", "2", "0"),
-    "childminder": ("17", "2", "0"),
-}
+#: category label → (provider-page category code, level_1_types, level_2_types), from the
+#: registry in extract/types.py (which marks which codes are known and which are guesses)
+CATEGORIES = {c.label.lower(): (c.page_code, c.level_1, c.level_2 or "0")
+              for c in types.CATEGORIES.values()}
 STATUS_CODES = {"1": "open", "2": "closed", "4": "proposed"}
 RATING_CODES = {"1": "outstanding", "2": "good", "5": "requires improvement", "4": "inadequate"}
 MAX_ROWS = 100
@@ -195,7 +180,7 @@ class Replica:
         q = one("q").strip().lower()
         level_1 = [v for v in [one("level_1_types")] if v not in ("", "0")]
         level_2 = many("level_2_types")
-        las = {regions.normalise(regions.la_name(c) or c) for c in many("local_authority")}
+        las = {places.normalise(places.la_name(c) or c) for c in many("local_authority")}
         region_codes = set(many("region"))
         statuses = {STATUS_CODES.get(v, v) for v in many("status")}
         ratings = {RATING_CODES.get(v, v) for v in many("rating")}
@@ -211,9 +196,9 @@ class Replica:
                     continue
                 if level_2 and p["level_2_types"] not in level_2:
                     continue
-                if las and regions.normalise(p.get("local_authority") or "") not in las:
+                if las and places.normalise(p.get("local_authority") or "") not in las:
                     continue
-                if region_codes and regions.region_for(p.get("local_authority")) not in region_codes:
+                if region_codes and places.region_for(p.get("local_authority")) not in region_codes:
                     continue
                 if statuses and (p.get("status") or "").lower() not in statuses:
                     continue

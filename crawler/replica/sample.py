@@ -11,7 +11,7 @@ import random
 from datetime import date, timedelta
 from pathlib import Path
 
-from ..regions import LOCAL_AUTHORITIES
+from extract.places import LOCAL_AUTHORITIES
 
 HOME_TITLES = ["Full inspection", "Full inspection", "Interim inspection", "Monitoring visit",
                "Assurance visit"]

@@ -19,7 +19,9 @@ from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 
-from .. import markup, regions
+from extract import places
+
+from .. import markup
 from ..files import looks_like_pdf
 from ..items import FailureItem, ProviderItem, ReportItem
 
@@ -131,7 +133,7 @@ class ReportsSpider(scrapy.Spider):
         yield ProviderItem(
             urn=urn, name=listing.get("name") or info["name"], category=listing.get("category"),
             provider_type=info["provider_type"], local_authority=la,
-            region=regions.region_for(la), status=info["status"], page_url=response.url,
+            region=places.region_for(la), status=info["status"], page_url=response.url,
             latest_report_date=max(dates) if dates else None, missing=missing)
         for report in missing:
             yield self.pdf_request(urn, report)

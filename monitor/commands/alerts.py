@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from crawler.regions import REGIONS
+from extract.places import REGIONS
 
 from ..cli import db_option
 

@@ -1,4 +1,7 @@
-"""Local authority → ONS region, so subscribers can filter by region.
+"""Places: English local authorities (DfE code, name, ONS region) and the nine regions.
+
+Reference data read by every layer (the extractor, the crawler's scope, the monitor's filters);
+it imports nothing. Local authority → ONS region, so subscribers can filter by region.
 
 Neither the results nor the provider page shows a region, so it is derived from the local
 authority *name* the provider page shows, through this static table: the DfE 3-digit code and name
