@@ -2,7 +2,10 @@
 
 A message names the provider ("children's home SC123456 (Harmony Childcare Ltd, Staffordshire)"),
 lists every graded area old → new, the inspection and publication dates, any enforcement, and
-links to the report PDF and the provider's page. Each comes as (title, text, html).
+links to the report PDF and the provider's page. Each is a ``Message`` value, rendered once per
+event group and given to every channel in the form it shows best (``notify.Sender`` chooses):
+HTML for email, Markdown for Slack/Teams/Discord, the ``data`` fields for JSON webhooks, plain
+text for the rest.
 """
 from __future__ import annotations
 
@@ -65,6 +68,16 @@ def long_date(iso: str | None) -> str:
         return iso
 
 
+@dataclass(frozen=True)
+class Message:
+    """One alert, in every form a channel may want."""
+    title: str
+    text: str
+    html: str
+    markdown: str
+    data: dict
+
+
 @dataclass
 class ReportEvents:
     """One report and the events it raised, with what a message needs to say about them."""
@@ -74,7 +87,8 @@ class ReportEvents:
     report: dict = field(default_factory=dict)
     extraction: dict = field(default_factory=dict)
     provider: dict = field(default_factory=dict)
-    areas: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+    #: each graded area: {"area": key, "label": words, "old": token or None, "new": token}
+    areas: list[dict] = field(default_factory=list)
 
     @property
     def serious(self) -> bool:
@@ -120,9 +134,10 @@ def title(group: ReportEvents) -> str:
 
 def _lines(group: ReportEvents) -> list[str]:
     lines = []
-    for area, old, new in group.areas:
+    for row in group.areas:
+        old, new = row["old"], row["new"]
         change = f"{grade_words(old)} → {grade_words(new)}" if old else grade_words(new)
-        lines.append(f"{area}: {change}")
+        lines.append(f"{row['label']}: {change}")
     enforcement = [enforcement_words(e["area"]) for e in group.events if e["kind"] == "enforcement"]
     if enforcement:
         lines.append("Enforcement: " + ", ".join(enforcement))
@@ -139,18 +154,19 @@ def _lines(group: ReportEvents) -> list[str]:
     return lines
 
 
-def render(group: ReportEvents) -> tuple[str, str, str]:
-    """(title, plain text, HTML) for one report's events."""
+def render(group: ReportEvents) -> Message:
+    """The message for one report's events."""
     head = title(group)
     lines = _lines(group)
     text = "\n".join([head, ""] + lines + ["", _FOOTER])
     body = "".join(f"<li>{_html_line(line)}</li>" for line in lines)
     html = (f"<html><body><h2>{htmllib.escape(head)}</h2><ul>{body}</ul>"
             f"<p><small>{htmllib.escape(_FOOTER)}</small></p></body></html>")
-    return head, text, html
+    markdown = "\n".join([f"**{_md(head)}**", ""] + [f"- {_md_line(line)}" for line in lines])
+    return Message(head, text, html, markdown, group_json(group))
 
 
-def render_digest(groups: list[ReportEvents], period: str) -> tuple[str, str, str]:
+def render_digest(groups: list[ReportEvents], period: str) -> Message:
     """One message listing a period's events, most serious first."""
     groups = sorted(groups, key=lambda g: (not g.serious, g.report.get("publication_date") or ""))
     n = sum(len(g.events) for g in groups)
@@ -166,7 +182,12 @@ def render_digest(groups: list[ReportEvents], period: str) -> tuple[str, str, st
     text_parts.append(f"{n} event{'s' if n != 1 else ''} in all. {_FOOTER}")
     html_parts.append(f"<p><small>{n} event{'s' if n != 1 else ''} in all. "
                       f"{htmllib.escape(_FOOTER)}</small></p></body></html>")
-    return head, "\n".join(text_parts), "".join(html_parts)
+    markdown = [f"**{_md(head)}**", ""]
+    for group in groups:
+        markdown += [f"**{_md(title(group))}**"] + [f"- {_md_line(line)}"
+                                                     for line in _lines(group)] + [""]
+    data = {"digest": period, "title": head, "reports": [group_json(g) for g in groups]}
+    return Message(head, "\n".join(text_parts), "".join(html_parts), "\n".join(markdown), data)
 
 
 _FOOTER = "Sent by ofsted-watch from reports published by Ofsted."
@@ -180,11 +201,27 @@ def _html_line(line: str) -> str:
     return htmllib.escape(line)
 
 
-def test_message() -> tuple[str, str, str]:
+_MD_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_{}[]<>()#+!|~"})
+
+
+def _md(text: str) -> str:
+    """Text from a report or the site, made inert in Markdown."""
+    return text.translate(_MD_SPECIAL)
+
+
+def _md_line(line: str) -> str:
+    label, _, value = line.partition(": ")
+    if value.startswith("http"):
+        return f"{_md(label)}: <{value}>"
+    return _md(line)
+
+
+def test_message() -> Message:
     head = "ofsted-watch test message"
     text = ("This is a test from ofsted-watch: alerts sent to this address will arrive like "
             "this one.")
-    return head, text, f"<html><body><p>{htmllib.escape(text)}</p></body></html>"
+    return Message(head, text, f"<html><body><p>{htmllib.escape(text)}</p></body></html>",
+                   _md(text), {"title": head, "test": True})
 
 
 def load_groups(db, event_ids: list[int]) -> list[ReportEvents]:
@@ -227,12 +264,22 @@ def _fill(db, group: ReportEvents) -> None:
             continue
         event = by_area.get(area)
         old = event["old_grade"] if event and event.get("old_grade") else previous.get(area)
-        group.areas.append((area_words(area, labels.get(area)), old, row["grade"]))
+        group.areas.append({"area": area, "label": area_words(area, labels.get(area)),
+                            "old": old, "new": row["grade"]})
 
 
 def group_json(group: ReportEvents) -> dict:
-    """A machine-readable form (for feeds and --json output)."""
+    """A machine-readable form (JSON webhooks, feeds and --json output)."""
+    report = group.report
     return json.loads(json.dumps({
         "report_id": group.report_id, "urn": group.urn, "title": title(group),
-        "events": group.events, "url": group.report.get("url"),
+        "provider": group.provider_label(),
+        "report_type": group.extraction.get("report_type") or report.get("report_type"),
+        "inspection_date": report.get("inspection_date")
+        or group.extraction.get("inspection_date"),
+        "publication_date": report.get("publication_date"),
+        "kinds": sorted({e["kind"] for e in group.events}),
+        "areas": group.areas,
+        "enforcement": [e["area"] for e in group.events if e["kind"] == "enforcement"],
+        "events": group.events, "url": report.get("url"),
         "page_url": group.provider.get("page_url")}, default=str))

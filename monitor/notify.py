@@ -71,13 +71,28 @@ def scrub(text: str, url: str) -> str:
     return text
 
 
-def is_html(plugin) -> bool:
-    """True for services that show HTML (email): they get the HTML body, and Apprise's email
-    plugin adds the plain-text alternative itself."""
-    formats = getattr(plugin, "notify_format", None)
-    if not isinstance(formats, (tuple, list, set)):
-        formats = (formats,)
-    return apprise.NotifyFormat.HTML in formats
+#: Apprise services that carry data to a program: they receive the message's ``data`` as JSON.
+DATA_SCHEMES = {"json", "jsons", "form", "forms", "xml", "xmls"}
+
+
+def body_for(plugin, message) -> tuple[str, str]:
+    """(body, Apprise body format) in the form the channel shows best: HTML for services that
+    show HTML (email; Apprise's email plugin adds the plain-text part itself), Markdown for
+    Slack/Teams/Discord and the like, JSON for webhooks, plain text for the rest."""
+    import json
+    protocols = set()
+    for name in ("protocol", "secure_protocol"):
+        value = getattr(plugin, name, None)
+        protocols.update(value if isinstance(value, (tuple, list, set)) else [value])
+    if protocols & DATA_SCHEMES:
+        return json.dumps(message.data, sort_keys=True, default=str), apprise.NotifyFormat.TEXT
+    formats = plugin.notify_format
+    formats = list(formats) if isinstance(formats, (tuple, list)) else [formats]
+    if formats and formats[0] == apprise.NotifyFormat.HTML:    # the service's preferred form
+        return message.html, apprise.NotifyFormat.HTML
+    if apprise.NotifyFormat.MARKDOWN in formats:
+        return message.markdown, apprise.NotifyFormat.MARKDOWN
+    return message.text, apprise.NotifyFormat.TEXT
 
 
 class _ThreadLogs(logging.Handler):
@@ -128,21 +143,17 @@ class Sender:
                 self._cache[url] = plugin_for(url)
             return self._cache[url]
 
-    def send(self, url: str, title: str, text: str, html: str | None = None
-             ) -> tuple[bool, str | None]:
-        """Send one message. Returns (ok, error); the error is one scrubbed line."""
+    def send(self, url: str, message) -> tuple[bool, str | None]:
+        """Send one ``message.Message``. Returns (ok, error); the error is one scrubbed line."""
         try:
             plugin = self._get(url)
         except NotifyError as exc:
             return False, str(exc)
-        use_html = html is not None and is_html(plugin)
+        body, body_format = body_for(plugin, message)
         crashed = None
         with _LOGS:
             try:
-                ok = bool(plugin.notify(
-                    title=title, body=html if use_html else text,
-                    body_format=apprise.NotifyFormat.HTML if use_html
-                    else apprise.NotifyFormat.TEXT))
+                ok = bool(plugin.notify(title=message.title, body=body, body_format=body_format))
             except Exception as exc:  # a plugin bug must not lose the delivery
                 ok, crashed = False, f"{type(exc).__name__}: {exc}"
             logged = _LOGS.take()
@@ -157,5 +168,4 @@ class Sender:
 def send_test(url: str) -> tuple[bool, str | None]:
     """``ofsted-watch notify-test``: one short message proving the URL works."""
     from .message import test_message
-    title, text, html = test_message()
-    return Sender().send(url, title, text, html)
+    return Sender().send(url, test_message())

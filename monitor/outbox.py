@@ -159,7 +159,7 @@ def _claim(db, ids: list[int], now: str) -> list[int]:
 
 
 def _render(db, sub: dict, ids: list[int], period: str | None, cache: dict
-            ) -> tuple[str, str, str]:
+            ) -> message.Message:
     marks = ",".join("?" * len(ids))
     event_ids = tuple(row[0] for row in db.execute(
         f"select event_id from deliveries where id in ({marks}) order by event_id", ids))
@@ -233,9 +233,8 @@ def _deliver(db, now: str, sender: Sender, subscription_ids, period: str | None
 
     with ThreadPoolExecutor(max_workers=SEND_WORKERS, thread_name_prefix="send") as pool:
         def submit(item) -> None:  # only ever after the claim is committed
-            sub, claimed, (title, text, html) = item
-            in_flight[pool.submit(sender.send, sub["notify_url"], title, text, html)] = (
-                sub, claimed)
+            sub, claimed, rendered = item
+            in_flight[pool.submit(sender.send, sub["notify_url"], rendered)] = (sub, claimed)
 
         for _ in range(SEND_WORKERS):
             item = claim_next()

@@ -1,5 +1,6 @@
 """Delivery through Apprise to real receivers on 127.0.0.1: an SMTP server (aiosmtpd) reached
 with mailto://, and a JSON webhook reached with json://. Outbox: retry, exactly once, digests."""
+import json
 import os
 import signal
 import subprocess
@@ -65,7 +66,11 @@ def test_email_and_webhook_receive_one_message_per_report(db, put_report, put_pr
 
     post = webhook_sink.posts[0]
     assert post["title"] == title
-    assert "Overall: good → inadequate" in post["message"]
+    data = json.loads(post["message"])          # a JSON webhook receives the event as data
+    assert {"area": "overall", "label": "Overall", "old": "good", "new": "inadequate"} \
+        in data["areas"]
+    assert data["urn"] == "SC123456" and data["enforcement"] == ["compliance_notice"]
+    assert data["url"] == "https://files.ofsted.gov.uk/v1/file/SC123456-b"
 
     # running again sends nothing more: the same event never reaches a subscription twice
     assert outbox.enqueue(db, now=T1) == 0

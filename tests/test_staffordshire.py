@@ -117,7 +117,10 @@ def test_one_correct_email_each_and_nothing_twice(tmp_path, site, mail_sink, web
 
     assert len(webhook_sink.posts) == 1
     post = webhook_sink.posts[0]
-    assert URN in post["title"] and "outstanding → inadequate" in post["message"]
+    data = json.loads(post["message"])          # a JSON webhook receives the event as data
+    assert URN in post["title"] and data["urn"] == URN
+    assert {"area": "overall", "old": "outstanding", "new": "inadequate"}.items() \
+        <= next(a for a in data["areas"] if a["area"] == "overall").items()
 
     db = open_db(db_path)
     # only the story's report raised events; the steady bystander report raised none
