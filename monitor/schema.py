@@ -160,3 +160,45 @@ def _migrate_exclusively(db: sqlite_utils.Database, path: Path) -> None:
                 migrations.apply(db)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+# ---- official statistics (issue 12) ----
+
+
+@migrations()
+def m401_statistics_official(db: sqlite_utils.Database):
+    """Ofsted's official statistics (monitor/statistics, docs/statistics.md).
+    ``official_inspections``: one row per (URN, inspection key = event number, else
+    "last day/event type"); ``inspection_date`` is the LAST day inspected; ``overall`` the
+    headline token. ``official_judgements``: one row per (URN, key, area), headline as
+    ``overall`` like ``judgements``. ``as_at``/``source_file``: the newest file a row's values
+    come from. ``official_files``: each file imported (by content hash).
+    ``official_disagreements``: the last ``mi check`` (replaced each run).
+    ``providers`` gains registration date, places, where the owner came from
+    (``owner_source = 'statistics'``) and the as-at date of the newest statistics read."""
+    db["official_inspections"].create({
+        "urn": str, "inspection_key": str, "event_number": str, "event_type": str,
+        "event_type_printed": str, "inspection_date": str, "publication_date": str,
+        "provision_type": str, "overall": str, "as_at": str, "source_file": str,
+    }, pk=("urn", "inspection_key"), not_null={"urn", "inspection_key"}, if_not_exists=True)
+    db["official_inspections"].create_index(["urn", "inspection_date"], if_not_exists=True)
+    db["official_judgements"].create({
+        "urn": str, "inspection_key": str, "area": str, "grade": str, "scale": str,
+        "label": str, "as_at": str, "source_file": str,
+    }, pk=("urn", "inspection_key", "area"), not_null={"urn", "inspection_key", "area"},
+        if_not_exists=True)
+    db["official_files"].create({
+        "sha256": str, "source_file": str, "format": str, "as_at": str, "rows": int,
+        "inspections": int, "imported_at": str,
+    }, pk="sha256", if_not_exists=True)
+    db["official_disagreements"].create({
+        "id": int, "report_id": str, "urn": str, "inspection_key": str, "inspection_date": str,
+        "family": str, "field": str, "pdf": str, "statistics": str, "url": str,
+        "checked_at": str,
+    }, pk="id", if_not_exists=True)
+    db["official_disagreements"].create_index(["report_id"], if_not_exists=True)
+    columns = db["providers"].columns_dict
+    for name, kind in (("registration_date", str), ("places", int), ("owner_source", str),
+                       ("statistics_as_at", str)):
+        if name not in columns:
+            db["providers"].add_column(name, kind)

@@ -1,0 +1,113 @@
+"""A provider's official timeline, and how an official row and a PDF report are the same
+inspection.
+
+The statistics give an inspection's last day; a report gives its first and last day (the stored
+``reports.inspection_date`` and the extraction's ``inspection_date`` / ``inspection_end_date``).
+They are the same inspection when the URN is the same and the official day is the report's last
+day, its first day, or lies between them. When several official rows fit (a full inspection and
+a monitoring visit in the same week), the one of the report's inspection kind is chosen.
+"""
+from __future__ import annotations
+
+from ..history import load_extraction
+
+SOURCE = "statistics"
+
+
+def report_dates(report: dict, extraction: dict | None = None) -> tuple[str | None, str | None]:
+    """(first day, last day) of a stored report: the extraction's, else the reports row's."""
+    extraction = extraction if extraction is not None else (
+        load_extraction(report.get("extraction")) or {})
+    first = extraction.get("inspection_date") or report.get("inspection_date")
+    last = extraction.get("inspection_end_date") or first
+    if first and last and last < first:
+        first, last = last, first
+    return first, last
+
+
+def same_inspection(official_date: str | None, first: str | None, last: str | None) -> bool:
+    if not official_date or not (first or last):
+        return False
+    first, last = first or last, last or first
+    return first <= official_date <= last
+
+
+def match_official(rows: list[dict], first: str | None, last: str | None,
+                   kind: str | None = None) -> dict | None:
+    """The official row (of one URN's ``rows``) that is the report's inspection, or None."""
+    found = [row for row in rows if same_inspection(row["inspection_date"], first, last)]
+    if not found:
+        return None
+    found.sort(key=lambda row: (row["event_type"] != kind, row["inspection_date"] != last,
+                                row["inspection_key"]))
+    return found[0]
+
+
+def official_rows(db, urn: str) -> list[dict]:
+    """The official inspections of one URN, oldest first, each with its ``judgements``
+    ({area: {grade, scale, label}})."""
+    urn = urn.strip().upper()
+    rows = [dict(row) for row in db.query(
+        "select * from official_inspections where urn = ? "
+        "order by inspection_date, inspection_key", [urn])]
+    judgements: dict[str, dict] = {}
+    for row in db.query("select inspection_key, area, grade, scale, label "
+                        "from official_judgements where urn = ?", [urn]):
+        judgements.setdefault(row["inspection_key"], {})[row["area"]] = {
+            "grade": row["grade"], "scale": row["scale"], "label": row["label"]}
+    for row in rows:
+        row["judgements"] = judgements.get(row["inspection_key"], {})
+    return rows
+
+
+def official_timeline(db, urn: str) -> list[dict]:
+    """Every official inspection of a provider, oldest first, for history and web pages.
+
+    Each item: ``source`` ('statistics'), ``inspection_key``, ``event_number``, ``event_type``
+    (full, interim, monitoring, assurance, emergency…), ``event_type_printed``,
+    ``inspection_date`` (last day inspected, ISO), ``publication_date``, ``provision_type``,
+    ``overall`` (headline token or None), ``judgements`` ({area: {grade, scale, label}}, the
+    headline under ``overall``), ``source_file``, and — when the crawler has read the same
+    inspection's PDF — ``report_id`` and ``report_url`` (else None)."""
+    rows = official_rows(db, urn)
+    if not rows:
+        return []
+    reports = [dict(row) for row in db.query(
+        "select file_id, url, inspection_date, inspection_kind, extraction from reports "
+        "where upper(urn) = ?", [urn.strip().upper()])]
+    matched: dict[str, dict] = {}
+    for report in reports:
+        extraction = load_extraction(report.get("extraction")) or {}
+        first, last = report_dates(report, extraction)
+        kind = extraction.get("inspection_kind") or report.get("inspection_kind")
+        row = match_official(rows, first, last, kind)
+        if row is not None:
+            matched.setdefault(row["inspection_key"], report)
+    timeline = []
+    for row in rows:
+        report = matched.get(row["inspection_key"])
+        timeline.append({
+            "source": SOURCE, "inspection_key": row["inspection_key"],
+            "event_number": row["event_number"], "event_type": row["event_type"],
+            "event_type_printed": row["event_type_printed"],
+            "inspection_date": row["inspection_date"],
+            "publication_date": row["publication_date"],
+            "provision_type": row["provision_type"], "overall": row["overall"],
+            "judgements": row["judgements"], "source_file": row["source_file"],
+            "report_id": report["file_id"] if report else None,
+            "report_url": report["url"] if report else None,
+        })
+    return timeline
+
+
+def previous_official(db, urn: str, before: str) -> dict | None:
+    """The latest official inspection with a headline grade whose last day is before
+    ``before`` (ISO) — what detection can compare a newly read report with."""
+    row = db.execute(
+        "select inspection_key, event_type, inspection_date, overall from official_inspections "
+        "where urn = ? and inspection_date < ? and overall is not null "
+        "order by inspection_date desc, inspection_key desc limit 1",
+        [urn.strip().upper(), before]).fetchone()
+    if row is None:
+        return None
+    return dict(zip(("inspection_key", "event_type", "inspection_date", "overall"), row))
