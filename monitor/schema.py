@@ -14,6 +14,7 @@ Append new migrations at the end; never edit one that has shipped.
 """
 from __future__ import annotations
 
+import contextlib
 import errno
 from pathlib import Path
 
@@ -126,20 +127,59 @@ def m201_monitor_state(db: sqlite_utils.Database):
     db["deliveries"].create_index(["status", "next_attempt_at"], if_not_exists=True)
 
 
-def open_db(path: str | Path | None = None, *, memory: bool = False) -> sqlite_utils.Database:
-    """Open (creating and migrating) the database. WAL mode; one connection per thread/job."""
+#: How long a writer waits for another to finish before giving up (milliseconds).
+BUSY_TIMEOUT_MS = 30_000
+
+
+class Database(sqlite_utils.Database):
+    """sqlite-utils' Database whose transactions begin as writers (``BEGIN IMMEDIATE``).
+
+    A deferred ``BEGIN`` that reads and then writes cannot wait for another writer: SQLite
+    refuses the upgrade at once ("database is locked") whatever the busy timeout. Beginning as a
+    writer makes every transaction queue behind the current writer for up to the busy timeout
+    instead. Implicit transactions (sqlite3's own, around ``insert_all`` and the like) begin
+    IMMEDIATE too."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.conn.isolation_level = "IMMEDIATE"
+
+    def atomic(self):
+        if self.conn.in_transaction:
+            return super().atomic()           # nested: a savepoint inside the writer's transaction
+        return self._immediate()
+
+    @contextlib.contextmanager
+    def _immediate(self):
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        else:
+            try:
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.rollback()
+                raise
+
+
+def open_db(path: str | Path | None = None, *, memory: bool = False) -> Database:
+    """Open (creating and migrating) the database. WAL mode; one connection per thread/job;
+    writers queue for up to ``BUSY_TIMEOUT_MS``."""
     if memory:
-        db = sqlite_utils.Database(memory=True)
+        db = Database(memory=True)
     else:
         path = Path(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except FileExistsError as exc:  # a file where a folder of the path should be
             raise NotADirectoryError(errno.ENOTDIR, "Not a directory", exc.filename) from None
-        db = sqlite_utils.Database(path)
+        db = Database(path)
         db.enable_wal()
     db.execute("PRAGMA foreign_keys = ON")
-    db.execute("PRAGMA busy_timeout = 10000")
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     if migrations.pending(db):
         if memory:
             migrations.apply(db)
@@ -202,3 +242,16 @@ def m401_statistics_official(db: sqlite_utils.Database):
                        ("statistics_as_at", str)):
         if name not in columns:
             db["providers"].add_column(name, kind)
+
+
+@migrations()
+def m402_statistics_provider_rows(db: sqlite_utils.Database):
+    """``official_providers``: what each statistics file says about each provider (one row per
+    URN and file; never an address, never REDACTED). ``providers`` takes each field from the
+    newest file that gives it, so import order never matters; owner changes stay visible here."""
+    db["official_providers"].create({
+        "urn": str, "source_file": str, "as_at": str, "name": str, "provider_type": str,
+        "local_authority": str, "region": str, "owner": str, "status": str,
+        "registration_date": str, "places": int,
+    }, pk=("urn", "source_file"), not_null={"urn", "source_file"}, if_not_exists=True)
+    db["official_providers"].create_index(["urn", "as_at", "source_file"], if_not_exists=True)
