@@ -4,11 +4,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from .dates import span_problem
 from .errors import BadReport
 from .result import Report
 
 #: Bump whenever a change could alter any extracted field: stored reports are re-extracted.
-EXTRACTOR_VERSION = "0.2.0"
+EXTRACTOR_VERSION = "0.3.0"
 
 __all__ = ["BadReport", "EXTRACTOR_VERSION", "Report", "extract_file", "urn_from_filename"]
 
@@ -42,4 +43,17 @@ def extract_file(path: str | Path, urn: str | None = None, families: list | None
         report.pages = doc.page_count
         report.pages_read = sorted(doc.pages_read)
         report.extractor_version = EXTRACTOR_VERSION
+        _check(report)
         return report
+
+
+def _check(report: Report) -> None:
+    """Checks every family shares: dates that no inspection of the kind can have are flagged,
+    and a report flagged for review always says why."""
+    problem = span_problem(report.report_type, report.inspection_date,
+                           report.inspection_end_date)
+    if problem:
+        report.flag(problem)
+    if report.needs_review and not report.review_reasons:
+        report.review_reasons.append("flagged for review without a recorded reason")
+    report.needs_review = bool(report.review_reasons)

@@ -181,3 +181,31 @@ def _describe_pdfium_error(exc: Exception) -> str:
     if re.search(r"security", message, re.I):
         return "encrypted PDF (unsupported security handler)"
     return "damaged or truncated PDF (PDFium could not parse it)"
+
+
+class PagesFrom:
+    """``doc`` seen from page ``first`` on: page 1 of this view is page ``first`` of the file.
+
+    For reports whose first page(s) are a cover (title and URN only) with the usual first
+    page after it: every family reads "page 1" through this view, and the pages it reads are
+    still recorded in the file's own numbering (``doc.pages_read``)."""
+
+    def __init__(self, doc: Document, first: int):
+        self.doc = doc
+        self.skipped = first - 1
+        self.page_count = doc.page_count - self.skipped
+
+    def readable(self, number: int) -> bool:
+        return 1 <= number <= self.page_count and self.doc.readable(number + self.skipped)
+
+    def fast_text(self, number: int) -> str:
+        return self.doc.fast_text(number + self.skipped)
+
+    def text(self, number: int) -> str:
+        return self.doc.text(number + self.skipped)
+
+    def words(self, number: int) -> tuple[dict, ...]:
+        return self.doc.words(number + self.skipped)
+
+    def __getattr__(self, name):  # path, sha256, pages_read: the file's own
+        return getattr(self.doc, name)

@@ -204,6 +204,26 @@ ALIASES = {
     "kingston upon thames royal borough of": "kingston upon thames",
     "greenwich royal borough of": "greenwich",
     "north somerset council": "north somerset",
+    # short forms printed in reports, and children's trusts running a council's services
+    "kingston upon hull": "kingston upon hull",
+    "newcastle": "newcastle upon tyne",
+    "east riding": "east riding of yorkshire",
+    "durham county": "durham",
+    "stoke": "stoke on trent",
+    "southend on sea borough": "southend on sea",
+    "herefordshire council": "herefordshire",
+    "sandwell children s trust": "sandwell",
+    "slough children first": "slough",
+    "slough children s services trust": "slough",
+    "birmingham children s trust": "birmingham",
+    "doncaster children s services trust": "doncaster",
+    "doncaster children s trust": "doncaster",
+    "bradford children and families trust": "bradford",
+    "worcestershire children first": "worcestershire",
+    "together for children sunderland": "sunderland",
+    "sunderland together for children": "sunderland",
+    "brighter futures for children": "reading",
+    "medway children s services": "medway",
 }
 
 
@@ -226,6 +246,27 @@ def _lookup(name: str | None):
     key = normalise(name)
     key = ALIASES.get(key, key)
     return _BY_NAME.get(key)
+
+
+def lookup(name: str | None) -> tuple[str, str, str] | None:
+    """(DfE code, table name, region) for a name as printed or listed (aliases, short forms
+    and trusts included), or None."""
+    return _lookup(name)
+
+
+def only_authority_in(text: str) -> str | None:
+    """The table name of the one authority ``text`` mentions (whole words; a name inside a
+    longer one, "Somerset" in "North Somerset", does not count), or None for none or several."""
+    words = f" {normalise(text)} "
+    spans = []
+    for key in list(_BY_NAME) + list(ALIASES):
+        for match in re.finditer(rf"(?<= ){re.escape(key)}(?= )", words):
+            spans.append((match.start(), match.end(), _lookup(key)))
+    spans = [span for span in spans if span[2] and not any(
+        other[0] <= span[0] and span[1] <= other[1] and other[1] - other[0] > span[1] - span[0]
+        for other in spans)]
+    names = {span[2][1] for span in spans}
+    return names.pop() if len(names) == 1 else None
 
 
 def region_for(local_authority: str | None) -> str | None:

@@ -88,6 +88,8 @@ TYPES: dict[str, ReportType] = {t.slug: t for t in (
                (), confirmed=True),
     ReportType("area-send", "local area (SEND)", "la-childrens-services", ("send",),
                confirmed=True),
+    ReportType("lscb-review", "local safeguarding children board", "la-childrens-services",
+               _FOUR),
     ReportType("school-s5", "school", "primary", _FOUR, confirmed=True),
     ReportType("school-s8", "school", "primary", ()),
     ReportType("school-report-card", "school", "primary", ("report_card", "safeguarding")),

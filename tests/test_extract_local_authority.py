@@ -154,14 +154,14 @@ def test_report_card_from_published_wording_is_read_and_flagged(tmp_path):
     assert report.needs_review
 
 
-ILACS_PAGE = ["Inspection of Testshire local authority children's services",
+ILACS_PAGE = ["Inspection of Rutland local authority children's services",
               "Inspection dates: 3 to 14 March 2025",
               "Lead inspector: A Person, His Majesty's Inspector", "Judgement Grade",
               "The impact of leaders on social work practice with children and families Good",
               "The experiences and progress of children who need help and protection Good",
               "The experiences and progress of children in care Good",
               "The experiences and progress of care leavers Good",
-              "Overall effectiveness Good", "Children in Testshire are well served."]
+              "Overall effectiveness Good", "Children in Rutland are well served."]
 
 
 def _made(tmp_path, lines: list[str], *more_pages: list[str]):
@@ -175,7 +175,8 @@ def _made(tmp_path, lines: list[str], *more_pages: list[str]):
 def test_a_made_ilacs_page_is_read(tmp_path):
     report = _made(tmp_path, ILACS_PAGE)
     assert (report.report_type, report.inspection_kind) == ("ilacs", "ilacs-standard")
-    assert report.provider_name == "Testshire (local authority)"
+    assert report.provider_name == "Rutland (local authority)"
+    assert report.local_authority == "Rutland"
     assert report.overall == "good" and len(report.judgements) == 5
     assert not report.needs_review
 

@@ -1,26 +1,44 @@
 """Report families. Each module has ``detect(doc) -> bool`` (cheap: page 1 text) and
-``parse(doc) -> Report``. The first family whose detect() is true reads the report."""
+``parse(doc) -> Report``. The first family whose detect() is true reads the report.
+
+"Page 1" is the report's own first page, which is not always the file's: some reports open
+with a cover (title and URN only, or an image with no text). When no family recognises page 1,
+the next pages are tried, up to ``COVER_PAGES`` of them, and the report is read from the page
+where its layout starts (``extract.pdf.PagesFrom``).
+"""
 from __future__ import annotations
 
 from ..errors import BadReport
+from ..pdf import PagesFrom
 from ..result import Report
 
 FAMILY_MODULES: list = []  # filled below; order matters only where two could claim a report
+
+#: How many leading pages may be covers before the report's own first page.
+COVER_PAGES = 2
 
 
 def _load():
     from . import social_care  # noqa: F401  children's homes and other social-care settings
     FAMILY_MODULES.append(social_care)
     FAMILY_MODULES.extend(local_authority_families())
+    FAMILY_MODULES.extend(education_families())
 
 
 def local_authority_families() -> list:
-    """Local authority, SEND, letters and schools, in detection order (each detect() keys on
-    its own page-1 title, so no two claim the same report)."""
+    """Local authority, SEND, letters and schools (2015–19), in detection order (each detect()
+    keys on its own page-1 title, so no two claim the same report)."""
     from . import (area_send, la_ilacs, la_lac_2013, la_progress_2009, la_sif, letters,
-                   report_card, school)
-    return [la_ilacs, la_sif, la_lac_2013, la_progress_2009, area_send, letters, school,
-            report_card]
+                   lscb_review, report_card, school)
+    return [la_ilacs, la_sif, la_lac_2013, la_progress_2009, area_send, letters, lscb_review,
+            school, report_card]
+
+
+def education_families() -> list:
+    """Education Inspection Framework reports (schools, further education, early years,
+    2019–2025) and the ungraded school letters."""
+    from . import eif
+    return [eif]
 
 
 def parse_document(doc, families: list | None = None) -> Report:
@@ -29,9 +47,16 @@ def parse_document(doc, families: list | None = None) -> Report:
         if not FAMILY_MODULES:
             _load()
         families = FAMILY_MODULES
-    if not doc.fast_text(1).strip():
+    any_text = False
+    for first in range(1, min(doc.page_count, 1 + COVER_PAGES) + 1):
+        view = doc if first == 1 else PagesFrom(doc, first)
+        if not view.fast_text(1).strip():
+            continue
+        any_text = True
+        for family in families:
+            if family.detect(view):
+                return family.parse(view)
+    if not any_text:
         raise BadReport("no text layer on page 1 (a scanned PDF?)")
-    for family in families:
-        if family.detect(doc):
-            return family.parse(doc)
-    raise BadReport("not an Ofsted inspection report (no known report layout on page 1)")
+    pages = "page 1" if doc.page_count == 1 else f"pages 1-{min(doc.page_count, 1 + COVER_PAGES)}"
+    raise BadReport(f"not an Ofsted inspection report (no known report layout on {pages})")

@@ -45,6 +45,10 @@ def parse(doc):
     report.inspection_date, report.inspection_end_date = dates_after(text, r"Inspection dates?:?")
     header = re.search(r"Judgement\s+Grade", text)
     judgements, labels = read_table(text, ROWS, header.end() if header else 0)
+    if _incomplete(judgements, report.inspection_date) and doc.readable(2):
+        # The table continues onto page 2 (a long label or a page break inside the table).
+        both = text + " " + flat(doc.fast_text(2))
+        judgements, labels = read_table(both, ROWS, header.end() if header else 0)
     report.judgements, report.labels = judgements, labels
     report.overall = judgements.get("overall_effectiveness")
 
@@ -53,15 +57,25 @@ def parse(doc):
         report.inspection_kind = "ilacs-short" if span <= 7 else "ilacs-standard"
     require(report, provider_name=report.provider_name, inspection_date=report.inspection_date,
             inspection_kind=report.inspection_kind)
-    missing = [key for key in ("impact_of_leaders", "help_and_protection") if key not in judgements]
-    if "in_care_and_care_leavers" not in judgements:
-        missing += [key for key in ("in_care", "care_leavers") if key not in judgements]
-    for key in missing:
+    for key in _missing(judgements):
         report.flag(f"judgement table: no grade read for {key}")
     if report.overall is None and not (report.inspection_date
                                        and report.inspection_date >= NO_OVERALL_FROM):
         report.flag("judgement table: no Overall effectiveness row")
     return report
+
+
+def _missing(judgements: dict) -> list[str]:
+    missing = [key for key in ("impact_of_leaders", "help_and_protection") if key not in judgements]
+    if "in_care_and_care_leavers" not in judgements:
+        missing += [key for key in ("in_care", "care_leavers") if key not in judgements]
+    return missing
+
+
+def _incomplete(judgements: dict, first_day: str | None) -> bool:
+    no_overall = "overall_effectiveness" not in judgements and not (
+        first_day and first_day >= NO_OVERALL_FROM)
+    return bool(_missing(judgements)) or no_overall
 
 
 def _provider(text: str) -> str | None:

@@ -18,7 +18,7 @@ from .local_authority import (GRADE, dates_after, flat, new_report, read_table, 
                               set_provider, token)
 
 REPORT_TYPE = "la-sif"
-_TITLE = r"(Re-inspection|Inspection) of services for children in need of help and protection"
+_TITLE = r"(Re-?\s?inspection|Inspection) of services for children in need of help and protection"
 ROWS = [
     ("help_and_protection", r"Children who need help and protection"),
     ("looked_after_and_permanence", r"Children looked after and achieving permanence"),
@@ -27,12 +27,18 @@ ROWS = [
     ("leadership_management_governance", r"Leadership, management and governance"),
 ]
 _OVERALL = re.compile(
-    r"(?:overall judgement is(?: that children's services)?|Children's services in [^.]{1,90}?)"
+    r"(?:overall judgement is(?: that children's services?)?|Children's services? in [^.]{1,90}?)"
     r"\s+(?:are\s+|is\s+)?(" + GRADE + r")\b", re.I)
 _LSCB = re.compile(
     r"Local Safeguarding Children Board(?: \(LSCB\))?\s+(?:is\s+)?(" + GRADE + r")\b", re.I)
 _LSCB_CONTENTS = re.compile(
     r"(?:The )?(?:effectiveness of the )?Local Safeguarding Children Board(?: \(LSCB\))?\s+(\d{1,3})\b",
+    re.I)
+#: The LSCB section's own opening: its heading, then the verdict sentence. Used to find a
+#: review that page 1 does not announce (appended at the back of the report).
+LSCB_SECTION = re.compile(
+    r"(?:effectiveness of the|The) Local Safeguarding Children Board(?: \(LSCB\))?\s+"
+    r"The Local Safeguarding Children Board(?: \(LSCB\))?\s+(?:is\s+)?(" + GRADE + r")\b",
     re.I)
 LSCB_LABEL = "Local Safeguarding Children Board (review)"
 
@@ -58,7 +64,8 @@ def parse(doc):
         judgements = {"overall_effectiveness": report.overall, **judgements}
         labels = {"overall_effectiveness": flat(overall.group(0)), **labels}
     lscb_reviewed = re.search(r"Review of the effectiveness of the Local Safeguarding", text, re.I)
-    lscb = _find_lscb(doc, text) if lscb_reviewed else None
+    # Not announced on page 1: a review may still be appended at the back (2015 reports).
+    lscb = _find_lscb(doc, text) if lscb_reviewed else _find_appended_lscb(doc)
     if lscb:
         judgements["lscb_review"] = lscb
         labels["lscb_review"] = LSCB_LABEL
@@ -74,9 +81,20 @@ def parse(doc):
     return report
 
 
-def _lscb_on(doc, number: int) -> str | None:
-    match = _LSCB.search(flat(doc.fast_text(number)))
+def _lscb_on(doc, number: int, pattern: re.Pattern = _LSCB) -> str | None:
+    match = pattern.search(flat(doc.fast_text(number)))
     return token(match.group(1)) if match else None
+
+
+def _find_appended_lscb(doc) -> str | None:
+    """An LSCB review appended to a report whose page 1 does not announce one: its section
+    heading followed by its verdict sentence, searched from the last page backwards (PDFium)."""
+    for number in range(doc.page_count, 1, -1):
+        if doc.readable(number):
+            found = _lscb_on(doc, number, LSCB_SECTION)
+            if found:
+                return found
+    return None
 
 
 def _find_lscb(doc, first_page_text: str) -> str | None:

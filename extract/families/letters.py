@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import re
 
-from ..dates import parse_date_range
-from .local_authority import dates_after, flat, new_report, require, set_provider
+from datetime import date
+
+from ..dates import parse_date, parse_date_range
+from .local_authority import flat, new_report, require, set_provider
 
 _FOCUSED = re.compile(r"Focused visit to (.+?) children's services", re.I)
 _JTAI = re.compile(r"Joint targeted area inspection of (.+?)\s+(?:Between|This letter|This inspection"
                    r"|\d)", re.I)
-_PRIORITY = re.compile(r"^\s*Areas? for priority action\s*$", re.I | re.M)
+#: The heading, alone on its line or ending in a colon ("Areas for priority action:").
+_PRIORITY = re.compile(r"^\s*Areas? for priority action\s*(?::.*)?$", re.I | re.M)
 #: Letters run to 4–17 pages; a longer one is not a layout we know.
 MAX_PAGES = 30
 
@@ -37,8 +40,11 @@ def parse(doc):
     if focused:
         report = new_report("la-focused-visit", "focused-visit")
         set_provider(report, focused.group(1))
-        report.inspection_date, report.inspection_end_date = dates_after(
-            text, r"summarises the findings of (?:a|the) focused visit")
+        visit = re.search(r"summarises the findings of (?:a|the) focused visit", text, re.I)
+        if visit:
+            # "on 4 and 5 November": a date with no year takes the year of the letter's date.
+            report.inspection_date, report.inspection_end_date = parse_date_range(
+                text[visit.end():visit.end() + 250], letter_date(doc.fast_text(1)))
         if _has_priority_actions(doc):
             report.enforcement.append("areas_for_priority_action")
     else:
@@ -55,6 +61,17 @@ def parse(doc):
     if doc.page_count > MAX_PAGES:
         report.flag(f"a {doc.page_count}-page letter: only the first {MAX_PAGES} pages were read")
     return report
+
+
+def letter_date(page: str) -> date | None:
+    """The date a letter is written on: the first line that is a whole date."""
+    for line in page.splitlines()[:30]:
+        line = line.strip()
+        if re.fullmatch(r"\d{1,2} [A-Za-z]+\.? \d{4}", line):
+            found = parse_date(line)
+            if found:
+                return date.fromisoformat(found)
+    return None
 
 
 def _has_priority_actions(doc) -> bool:

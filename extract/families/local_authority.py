@@ -12,13 +12,15 @@ from datetime import date
 
 from ..dates import parse_date_range
 from ..grades import grade_token
+from .. import places
 from ..result import Report
 
 #: A four-point grade as printed in LA reports, whatever its line breaks ("Requires /
 #: improvement", "Requires improvement to / be good"). SIF sentences say "require improvement".
 GRADE = (r"(?:requires?\s+improvement(?:\s+to\s+be\s+good)?|outstanding|good|inadequate"
-         r"|adequate)")
-GRADE_AT_START = re.compile(r"\s*(" + GRADE + r")\b", re.I)
+         r"|adequate|not\s+judged)")
+#: A table cell's grade; the label may end in a full stop or a colon ("Overall effectiveness.").
+GRADE_AT_START = re.compile(r"[\s.:]*(" + GRADE + r")\b", re.I)
 
 #: Ofsted's provider names where they differ from the name the report prints (it prints "and").
 _OFSTED_NAMES = {
@@ -32,6 +34,10 @@ _NAME_SUFFIXES = re.compile(
     r"\s+(?:district metropolitan council|metropolitan borough council|metropolitan council"
     r"|borough council|county council|city council|district council|council|mbc|borough"
     r"|city|county|local authority)$", re.I)
+
+_TRAILING_SERVICE = re.compile(
+    r"(?:'s)?\s+(?:local\s+authority\s+)?children'?s\s+(?:social\s+care\s+)?services?$"
+    r"|\s+local\s+authority$", re.I)
 
 
 def flat(text: str) -> str:
@@ -73,19 +79,73 @@ def read_table(text: str, rows: list[tuple[str, str]], start: int = 0
     return judgements, labels
 
 
-def la_name(printed: str) -> str:
-    """The local authority's name as Ofsted lists the provider, from the name a report prints:
-    council-type words dropped ("London Borough of", "Metropolitan Borough Council", "County
-    Council", "MBC", ...), every word capitalised ("Kingston Upon Thames", "Stoke-On-Trent")."""
-    name = flat(printed).strip(" ,.")
+def _title(name: str) -> str:
+    """Every word capitalised ("Kingston Upon Thames", "Stoke-On-Trent"); letters after an
+    apostrophe stay as printed (never "Durham'S")."""
+    return re.sub(r"(?<!['\w])[A-Za-z]+", lambda m: m[0][0].upper() + m[0][1:], name)
+
+
+def _strip_council_words(name: str) -> str:
     for _ in range(3):
         shorter = _NAME_SUFFIXES.sub("", _NAME_PREFIXES.sub("", name)).strip(" ,.")
         if shorter == name or not shorter:
             break
         name = shorter
-    if name.lower() in _OFSTED_NAMES:
-        return _OFSTED_NAMES[name.lower()]
-    return re.sub(r"[A-Za-z]+", lambda m: m[0][0].upper() + m[0][1:], name)
+    return name
+
+
+def _clean_printed(printed: str) -> str:
+    """The printed name without what follows a name in titles: a possessive ("Durham's"),
+    "children's services", "local authority", "Children's Services" in capitals."""
+    name = flat(printed).strip(" ,.:")
+    name = re.sub(r"^the\s+", "", name, flags=re.I)
+    name = re.sub(r"\bSt\.\s*", "St ", name).replace(" & ", " and ")
+    name = _TRAILING_SERVICE.sub("", name).strip(" ,.:")
+    return re.sub(r"'s$", "", name).strip(" ,.:")
+
+
+def la_name(printed: str) -> str:
+    """The local authority's name as Ofsted lists the provider, from the name a report prints:
+    council-type words dropped ("London Borough of", "Metropolitan Borough Council", "County
+    Council", "MBC", ...), every word capitalised ("Kingston Upon Thames", "Stoke-On-Trent").
+    A short or other printed form that the table of local authorities (``extract.places``)
+    knows under another name ("Hull", "Sandwell Children's Trust", "City of London") gives the
+    table's name; see ``canonical_authority``."""
+    return canonical_authority(printed)[1]
+
+
+def canonical_authority(printed: str) -> tuple[str | None, str]:
+    """(table name or None, provider display name) for a printed authority name.
+
+    The table name is the local authority as Ofsted's search form lists it
+    (``extract.places``); None when the table does not know the name (the caller flags it).
+    The display name keeps the printed wording, title-cased, when it is the same name as the
+    table's; where the print is a short form, a trust or otherwise another name, the table's
+    name wins (title-cased likewise)."""
+    cleaned = _clean_printed(printed)
+    stripped = _strip_council_words(cleaned)
+    found = None
+    for candidate in (cleaned, stripped, _NAME_SUFFIXES.sub("", cleaned).strip(" ,.")):
+        found = places.lookup(candidate)
+        if found:
+            break
+    if found is None:
+        display = stripped
+    elif places.normalise(stripped) == places.normalise(found[1]):
+        display = stripped
+    else:
+        display = found[1]
+    if display.lower() in _OFSTED_NAMES:
+        display = _OFSTED_NAMES[display.lower()]
+    else:
+        display = _title(display)
+    return (found[1] if found else None), display
+
+
+def authority_in(text: str) -> str | None:
+    """The one local authority the table knows that ``text`` names (longest name wins where
+    one contains another: "North Somerset", not "Somerset"), or None when none or several."""
+    return places.only_authority_in(text)
 
 
 def local_authority(printed: str) -> str:
@@ -93,10 +153,26 @@ def local_authority(printed: str) -> str:
 
 
 def set_provider(report: Report, printed: str | None, kind: str = "(local authority)") -> None:
-    """provider_name "<name> <kind>" and local_authority "<name>" from the printed name."""
-    if printed:
-        report.local_authority = la_name(printed)
-        report.provider_name = f"{report.local_authority} {kind}"
+    """provider_name "<name> <kind>" and local_authority from the printed name.
+
+    ``local_authority`` is the name in the table of English local authorities (the name as
+    Ofsted's listing gives it). A printed name the table does not know is kept as read, and
+    the report is flagged; so is a name found only inside a longer phrase (a sentence or a
+    salutation read where the title should be)."""
+    if not printed:
+        return
+    table_name, display = canonical_authority(printed)
+    if table_name is None:
+        inside = authority_in(printed)
+        if inside:
+            table_name, display = canonical_authority(inside)
+            report.flag(f"local authority name read from the phrase '{flat(printed)[:80]}'; "
+                        f"taken as {table_name}")
+        else:
+            report.flag(f"local authority '{display}' is not in the table of English local "
+                        "authorities; kept as printed")
+    report.local_authority = table_name or display
+    report.provider_name = f"{display} {kind}"
 
 
 def dates_after(text: str, marker: str) -> tuple[str | None, str | None]:
