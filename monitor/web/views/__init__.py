@@ -1,0 +1,1 @@
+"""Page functions, one module per kind of page; ``app.py`` lists their routes."""

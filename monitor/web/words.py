@@ -1,0 +1,168 @@
+"""What people read: grade, area, report-type and region words, and the slugs in URLs.
+
+The one place the web pages borrow reference data from the rest of the project (region names,
+report-type labels, grade words), so a module that moves is fixed here once.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+try:  # the places table moved from the crawler to the extractor
+    from extract.places import REGIONS
+except ImportError:  # pragma: no cover - older layout
+    from crawler.regions import REGIONS  # type: ignore[no-redef]
+
+try:
+    from extract import types as _types
+except ImportError:  # pragma: no cover - older layout
+    _types = None
+
+try:
+    from extract.grades import SCALES
+except ImportError:  # pragma: no cover
+    SCALES = {}
+
+from ..message import AREA_WORDS, ENFORCEMENT_WORDS, GRADE_WORDS
+
+#: The four-point scale, best first, as the chart and the counts show it.
+FOUR_POINT = ("outstanding", "good", "requires_improvement", "inadequate")
+
+#: Event kinds, in the order a person cares about them, with what each means.
+KINDS = {
+    "downgrade": "Downgrade",
+    "inadequate": "Rated inadequate",
+    "declined": "Declined in effectiveness",
+    "enforcement": "Enforcement",
+    "upgrade": "Upgrade",
+}
+KIND_HELP = {
+    "downgrade": "a graded area lower than at the previous inspection",
+    "inadequate": "inadequate with no earlier comparable grade (straight in at the bottom)",
+    "declined": "an interim inspection found it declined in effectiveness",
+    "enforcement": "a compliance notice, restriction, suspension or other action named in a "
+                   "report",
+    "upgrade": "a graded area higher than at the previous inspection",
+}
+
+
+def grade_words(token: str | None) -> str:
+    if not token:
+        return "not graded"
+    return GRADE_WORDS.get(token, token.replace("_", " "))
+
+
+def short_grade(token: str | None) -> str:
+    """A grade in a few words, for tight places (the chart's axis, badges)."""
+    if token == "requires_improvement":
+        return "requires improvement"
+    return grade_words(token)
+
+
+def grade_rank(token: str | None) -> tuple[str, int] | None:
+    """(scale, rank) with rank 1 the best, or None for a token without a scale."""
+    found = SCALES.get(token or "")
+    if not found or found[0] in ("none", "unknown"):
+        return None
+    return found
+
+
+def grade_class(token: str | None) -> str:
+    """A CSS class for a grade (colour is always beside the words, never instead)."""
+    return "grade-" + re.sub(r"[^a-z_]", "", (token or "none").lower()).replace("_", "-")
+
+
+def area_words(area: str, label: str | None = None) -> str:
+    if area in AREA_WORDS:
+        return AREA_WORDS[area]
+    if area in ENFORCEMENT_WORDS:
+        return ENFORCEMENT_WORDS[area].capitalize()
+    return label or area.replace("_", " ").capitalize()
+
+
+def enforcement_words(token: str) -> str:
+    return ENFORCEMENT_WORDS.get(token, token.replace("_", " "))
+
+
+def type_label(report_type: str | None, provider_type: str | None = None) -> str:
+    """"children's home" for a report type slug; else the provider type as the site shows it."""
+    default = (provider_type or "provider").strip().lower() or "provider"
+    if _types is not None:
+        return _types.label(report_type, default)
+    return default
+
+
+def region_name(code: str | None) -> str | None:
+    """The crawler stores a region as its ONS code (E12000005): the name people know."""
+    if not code:
+        return None
+    return REGIONS.get(code, code)
+
+
+def slugify(name: str | None) -> str:
+    """A stable lowercase-hyphen slug of a name as stored ("St Helens" → "st-helens").
+    Accents fold to plain letters, "&" reads "and"; a slug of a slug is itself."""
+    text = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode()
+    text = text.lower().replace("&", " and ").replace("'", "").replace("\u2019", "")
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+
+
+_URN = re.compile(r"^\s*([A-Za-z]{0,2})\s*-?\s*(\d{5,8})\s*$")
+
+
+def normalise_urn(text: str | None) -> str | None:
+    """``sc 123456`` → ``SC123456``; ``2650001`` stays; anything else is not a URN: None."""
+    found = _URN.match(text or "")
+    if not found:
+        return None
+    return found.group(1).upper() + found.group(2)
+
+
+def kind_words(kind: str) -> str:
+    return KINDS.get(kind, kind.replace("_", " ").capitalize())
+
+
+def change_words(event: dict) -> str:
+    """What an event says in one phrase: "outstanding → inadequate", "compliance notice"."""
+    if event.get("kind") == "enforcement":
+        return enforcement_words(event.get("area") or "")
+    old, new = event.get("old_grade"), event.get("new_grade")
+    if old:
+        return f"{grade_words(old)} → {grade_words(new)}"
+    return grade_words(new)
+
+
+def headline(events: list[dict]) -> str:
+    """One line for a report's events, the most serious first ("Downgraded to inadequate")."""
+    order = {"downgrade": 0, "inadequate": 1, "declined": 2, "enforcement": 3, "upgrade": 4}
+    graded = [e for e in events if e.get("kind") != "enforcement"]
+    if graded:
+        pick = min(graded, key=lambda e: (e.get("area") != "overall", not e.get("serious"),
+                                          order.get(e.get("kind"), 9)))
+        new = grade_words(pick.get("new_grade"))
+        where = "" if pick.get("area") == "overall" else \
+            f" ({area_words(pick.get('area') or '').lower()})"
+        text = {"downgrade": f"Downgraded to {new}{where}",
+                "inadequate": f"Rated {new}{where}",
+                "declined": "Declined in effectiveness",
+                "upgrade": f"Upgraded to {new}{where}"}.get(pick.get("kind"),
+                                                         kind_words(pick.get("kind") or ""))
+        if any(e.get("kind") == "enforcement" for e in events):
+            text += ", with enforcement"
+        return text
+    names = [enforcement_words(e.get("area") or "") for e in events]
+    return "Enforcement: " + ", ".join(dict.fromkeys(names))
+
+
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December"]
+
+
+def long_date(iso: str | None) -> str:
+    if not iso:
+        return "date not known"
+    try:
+        year, month, day = (int(part) for part in iso[:10].split("-"))
+        return f"{day} {MONTHS[month - 1]} {year}"
+    except (ValueError, IndexError):
+        return iso
