@@ -33,12 +33,22 @@ SCALES: dict[str, tuple[str, int]] = {
     "send_inconsistent": ("send", 2),
     "send_widespread_failings": ("send", 3),
     "not_judged": ("none", 0),
+    # Ungraded school inspections (section 8, 2019–2024): the outcome sentence, not a grade.
+    # A move to standards_may_have_declined is an event of its own; never compared with grades.
+    "could_be_outstanding": ("ungraded_outcome", 1),
+    "standards_maintained": ("ungraded_outcome", 2),
+    "standards_may_have_declined": ("ungraded_outcome", 3),
+    # Further education, 2023–: contribution to meeting skills needs (three points).
+    "strong_contribution": ("skills_needs", 1),
+    "reasonable_contribution": ("skills_needs", 2),
+    "limited_contribution": ("skills_needs", 3),
 }
 
 #: The worst band of each scale: a move into it is serious whatever came before.
 WORST = {"four_point": "inadequate", "report_card": "urgent_improvement",
          "safeguarding": "not_met", "send": "send_widespread_failings",
-         "interim": "declined_effectiveness"}
+         "interim": "declined_effectiveness",
+         "ungraded_outcome": "standards_may_have_declined", "skills_needs": "limited_contribution"}
 
 _WORDS = [  # longest first: "requires improvement to be good" before "good"
     ("requires improvement to be good", "requires_improvement"),

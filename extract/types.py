@@ -93,6 +93,15 @@ TYPES: dict[str, ReportType] = {t.slug: t for t in (
     ReportType("school-s5", "school", "primary", _FOUR, confirmed=True),
     ReportType("school-s8", "school", "primary", ()),
     ReportType("school-report-card", "school", "primary", ("report_card", "safeguarding")),
+    ReportType("school-eif", "school", "primary", ("four_point", "safeguarding")),
+    ReportType("school-ungraded", "school", "primary", ("ungraded_outcome", "safeguarding")),
+    ReportType("further-education", "further education and skills provider",
+               "further-education", ("four_point", "skills_needs", "safeguarding")),
+    ReportType("further-education-report-card", "further education and skills provider",
+               "further-education", ("report_card", "safeguarding")),
+    ReportType("early-years", "early years setting", "nursery", ("four_point", "safeguarding")),
+    ReportType("early-years-report-card", "early years setting", "nursery",
+               ("report_card", "safeguarding")),
 )}
 
 #: What ``crawl --scope`` accepts as its kind → the search parameters it sends.

@@ -1,3 +1,222 @@
-"""Placeholder: filled in below."""
-def detect(doc):
-    return False
+"""Education Inspection Framework reports, September 2019 to November 2025: graded
+inspections of schools (section 5), further education and skills providers and early years
+settings, and the ungraded inspection letters of schools (section 8).
+
+Built from Ofsted's published report templates and wording; no real PDF of these layouts has
+been checked yet, so every report is flagged ``needs_review`` until one is (``extract.types``:
+``confirmed``; confirming a layout is that one-line change).
+
+Page 1 of a graded report::
+
+    Inspection of <name>
+    <address>
+    Inspection dates: 7 and 8 March 2023            ("Inspection date:" for early years)
+    Overall effectiveness                Good       (schools: none from September 2024)
+    The quality of education             Good
+    Behaviour and attitudes              Outstanding
+    Personal development                 Good
+    Leadership and management            Good
+    Early years provision                Good       (schools, where there is one)
+    Sixth-form provision                 Good       (schools, where there is one)
+    Education programmes for young people Good      (further education: the provision types)
+    Adult learning programmes / Apprenticeships / Provision for learners with high needs
+    Previous inspection grade            Good       (or "Overall effectiveness at previous
+                                                     inspection": history, never a judgement)
+
+Further education adds "Contribution to meeting skills needs" (2023–: strong / reasonable /
+limited, the ``skills_needs`` scale). The URN is printed under "School details" / "Provider
+details" / "Setting details" on the last pages ("Unique reference number"). Every EIF report
+says whether "the arrangements for safeguarding are effective" (a sentence in the first
+pages; the safeguarding row of reports from September 2024): ``judgements["safeguarding"]``
+is ``met`` or ``not_met`` on the ``safeguarding`` scale.
+
+Ungraded school inspections ("Inspection of a good school: <name>", 2019–2024; "Short
+inspection of <name>" letters before) print no grade: their "Outcome" sentence says the school
+continues to be good (or outstanding), and sometimes more. ``judgements["outcome"]`` is one of
+the ``ungraded_outcome`` scale: ``could_be_outstanding`` ("could be judged outstanding if we
+were to carry out a graded inspection now"), ``standards_maintained`` ("continues to be a good
+school"), ``standards_may_have_declined`` ("inspectors have some concerns that standards may be
+declining", "may not be as high as"). ``overall`` stays null (an ungraded inspection does not
+change the grade); the grade the school keeps goes to ``last_inspection``.
+"""
+from __future__ import annotations
+
+import re
+
+from .local_authority import dates_after, flat, grade_after, new_report, read_table, require
+from .unconfirmed import flag_if_unconfirmed
+
+CORE = [
+    ("overall_effectiveness", r"Overall effectiveness(?! at previous)"),
+    ("quality_of_education", r"The quality of education"),
+    ("behaviour_and_attitudes", r"Behaviour and attitudes"),
+    ("personal_development", r"Personal development(?!,)"),
+    ("leadership_and_management", r"Leadership and management"),
+]
+SCHOOL_ROWS = [
+    ("early_years_provision", r"Early years provision"),
+    ("sixth_form_provision", r"Sixth[- ]form provision"),
+]
+FE_ROWS = [
+    ("education_programmes_for_young_people", r"Education programmes for young people"),
+    ("adult_learning_programmes", r"Adult learning programmes"),
+    ("apprenticeships", r"Apprenticeships"),
+    ("provision_for_learners_with_high_needs", r"Provision for learners with high needs"),
+]
+REQUIRED = ["quality_of_education", "behaviour_and_attitudes", "personal_development",
+            "leadership_and_management"]
+_PREVIOUS = re.compile(r"(?:Overall effectiveness at previous inspection|Previous inspection "
+                       r"grade)", re.I)
+_SKILLS = re.compile(r"Contribution to meeting skills needs\s*:?\s+(Strong|Reasonable|Limited)\b",
+                     re.I)
+_SAFEGUARDING_ROW = re.compile(r"\bSafeguarding\s*:?\s+(Not effective|Effective|Not met|Met)\b")
+_SAFEGUARDING_SENTENCE = re.compile(r"arrangements for safeguarding are (not )?effective", re.I)
+_GRADED_TITLE = re.compile(r"^\s*Inspection of (?!a good school|an outstanding school)", re.I)
+_UNGRADED_TITLE = re.compile(
+    r"^\s*(?:Inspection of (?:a good|an outstanding) school:?|Short inspection of)\s", re.I)
+_CONTINUES = re.compile(r"continues to be (?:an? )?(good|outstanding)(?: school)?\b", re.I)
+_COULD_BE_OUTSTANDING = re.compile(
+    r"could be judged outstanding|may be judged outstanding|could now be better than good", re.I)
+_MAY_HAVE_DECLINED = re.compile(
+    r"standards may (?:be declining|have declined)|may not be as (?:high|strong)"
+    r"|may no longer be (?:good|outstanding)", re.I)
+_URN = re.compile(r"Unique reference number\s*:?\s*((?:EY|SC)?\d{5,8})\b")
+_EY_URN = re.compile(r"\b(EY\d{6,7})\b")
+#: The details block (URN) is on one of the last pages; safeguarding in the first pages.
+LAST_PAGES = 4
+FIRST_PAGES = 5
+_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\s*$")
+
+
+def _table(text: str) -> dict:
+    judgements, _ = read_table(text, CORE + SCHOOL_ROWS + FE_ROWS)
+    return judgements
+
+
+def detect(doc) -> bool:
+    text = doc.fast_text(1)
+    if _UNGRADED_TITLE.match(text):
+        return True
+    if not _GRADED_TITLE.match(text):
+        return False
+    found = _table(flat(text))
+    return sum(key in found for key in REQUIRED) >= 2
+
+
+def parse(doc):
+    page = doc.fast_text(1)
+    if _UNGRADED_TITLE.match(page):
+        return _ungraded(doc, page)
+    return _graded(doc, page)
+
+
+def _kind_of(doc, text: str, judgements: dict) -> str:
+    """school-eif, further-education or early-years, from what page 1 prints."""
+    if any(key in judgements for key, _ in FE_ROWS) or re.search(
+            r"\blearners?\b|\bapprentices\b|this provider|Contribution to meeting skills", text,
+            re.I):
+        return "further-education"
+    if _EY_URN.search(text) or re.search(r"early years setting|childminder|Setting details"
+                                         r"|The provision is", text, re.I):
+        return "early-years"
+    return "school-eif"
+
+
+def _graded(doc, page: str):
+    text = flat(page)
+    judgements, labels = read_table(text, CORE + SCHOOL_ROWS + FE_ROWS)
+    report_type = _kind_of(doc, text, judgements)
+    report = new_report(report_type, "graded")
+    report.judgements, report.labels = judgements, labels
+    report.overall = judgements.get("overall_effectiveness")
+    report.provider_name = _name(page, _GRADED_TITLE)
+    report.inspection_date, report.inspection_end_date = dates_after(text, r"Inspection dates?:?")
+    previous = _PREVIOUS.search(text)
+    if previous:
+        grade = grade_after(text, previous.end())
+        if grade:
+            report.last_inspection = {"date": None, "judgement": grade[1]}
+    skills = _SKILLS.search(text)
+    if skills:
+        report.judgements["skills_needs"] = f"{skills.group(1).lower()}_contribution"
+        report.labels["skills_needs"] = "Contribution to meeting skills needs"
+    _safeguarding(doc, report, text)
+    _urn(doc, report)
+    require(report, provider_name=report.provider_name, inspection_date=report.inspection_date,
+            urn=report.urn)
+    for key in REQUIRED:
+        if key not in report.judgements:
+            report.flag(f"judgement table: no grade read for {key}")
+    flag_if_unconfirmed(report)
+    return report
+
+
+def _ungraded(doc, page: str):
+    text = flat(page)
+    report = new_report("school-ungraded", "ungraded")
+    report.provider_name = _name(page, _UNGRADED_TITLE)
+    report.inspection_date, report.inspection_end_date = dates_after(text, r"Inspection dates?:?")
+    # The outcome sentence is on page 1 (letters before 2019: after the salutation, page 1–2).
+    outcome_text = text if _CONTINUES.search(text) or not doc.readable(2) else (
+        text + " " + flat(doc.fast_text(2)))
+    continues = _CONTINUES.search(outcome_text)
+    after = outcome_text[continues.start():continues.start() + 900] if continues else ""
+    improved = bool(_COULD_BE_OUTSTANDING.search(after))
+    declined = bool(_MAY_HAVE_DECLINED.search(after))
+    if continues and improved and declined:
+        report.flag("ungraded outcome says both 'could be judged outstanding' and 'standards may "
+                    "have declined'")
+    elif continues:
+        outcome = ("could_be_outstanding" if improved else
+                   "standards_may_have_declined" if declined else "standards_maintained")
+        report.judgements["outcome"] = outcome
+        report.labels["outcome"] = "Outcome"
+        report.last_inspection = {"date": None, "judgement": continues.group(1).lower()}
+    else:
+        report.flag("ungraded inspection: no outcome sentence ('continues to be a good school')")
+    _safeguarding(doc, report, text)
+    _urn(doc, report)
+    require(report, provider_name=report.provider_name, inspection_date=report.inspection_date,
+            urn=report.urn)
+    flag_if_unconfirmed(report)
+    return report
+
+
+def _name(page: str, title: re.Pattern) -> str | None:
+    """The name after the title, up to the address line (which ends in a postcode) or the
+    dates; a title wrapped over two lines is joined when the second has no comma or digit."""
+    lines = [line.strip() for line in page.splitlines() if line.strip()]
+    if not lines:
+        return None
+    first = title.sub("", lines[0], count=1).strip(" :")
+    name = [first] if first else []
+    for line in lines[1:4]:
+        if re.match(r"Inspection dates?", line, re.I) or _POSTCODE.search(line) or re.search(
+                r"[,\d]", line):
+            break
+        name.append(line)
+    return " ".join(name).strip() or None
+
+
+def _safeguarding(doc, report, text: str) -> None:
+    row = _SAFEGUARDING_ROW.search(text)
+    if row:
+        found = row.group(1).lower()
+        report.judgements["safeguarding"] = "not_met" if found.startswith("not") else "met"
+        report.labels["safeguarding"] = "Safeguarding"
+        return
+    for number in range(1, min(doc.page_count, FIRST_PAGES) + 1):
+        sentence = _SAFEGUARDING_SENTENCE.search(flat(doc.fast_text(number)))
+        if sentence:
+            report.judgements["safeguarding"] = "not_met" if sentence.group(1) else "met"
+            report.labels["safeguarding"] = "The arrangements for safeguarding are effective"
+            return
+
+
+def _urn(doc, report) -> None:
+    for number in range(doc.page_count, max(1, doc.page_count - LAST_PAGES), -1):
+        urn = _URN.search(flat(doc.fast_text(number)))
+        if urn:
+            report.urn = urn.group(1)
+            return
+
