@@ -1,15 +1,16 @@
-"""Atom feeds (feedgen): one entry per report's events, with stable ids and dates from the data.
+"""Atom feeds: one entry per report's events, with stable ids and dates from the data.
 
-Entry id: ``tag:{host},2026:event/{id}`` where ``id`` is the report's first event id — it never
-changes once detected. ``updated`` is when the service detected the events (``detected_at``),
-never the time of the request; an empty feed says it was updated at the epoch of the service's
-tag. Links leaving the site are absolute, built on the public URL.
+Written with a Jinja template (``templates/feed.xml``, autoescaped: every name from a report is
+text). Entry id: ``tag:{host},2026:event/{id}`` where ``id`` is the report's first event id — it
+never changes once detected. ``updated`` is when the service detected the events
+(``detected_at``), never the time of the request; an empty feed gives a fixed date. Links leaving
+the site are absolute, built on the public URL.
 """
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from feedgen.feed import FeedGenerator
+import jinja2
 
 from . import words
 
@@ -21,54 +22,50 @@ def tag_base(public_url: str) -> str:
     return f"tag:{host},2026:"
 
 
-def _iso(value: str | None) -> str:
+def rfc3339(value: str | None) -> str:
+    """A stored ISO date or time as an Atom date (UTC when no offset is given)."""
     value = value or EMPTY_UPDATED
     if len(value) == 10:
         value += "T00:00:00"
-    if not (value.endswith("Z") or "+" in value[10:] or value[10:].count("-")):
+    if not (value.endswith("Z") or "+" in value[10:] or "-" in value[10:]):
         value += "+00:00"
     return value
 
 
-def _summary(group: dict) -> str:
+def entry(group: dict, base: str, tag: str) -> dict:
+    name = words.type_label(group.get("report_type"), group.get("provider_type"))
     lines = []
     for event in group["events"]:
-        area = words.area_words(event["area"]) if event["kind"] != "enforcement" else "Enforcement"
-        lines.append(f"{area}: {words.change_words(event)}")
-    who = ", ".join(v for v in (group.get("owner"), group.get("local_authority")) if v)
-    lines.append(f"{words.type_label(group.get('report_type'), group.get('provider_type'))} "
-                 f"{group['urn']}" + (f" ({who})" if who else ""))
-    lines.append(f"Inspected {words.long_date(group.get('inspection_date'))}; published "
-                 f"{words.long_date(group.get('publication_date'))}.")
-    return "\n".join(lines)
+        if event["kind"] == "enforcement":
+            lines.append(("Enforcement", words.enforcement_words(event["area"])))
+        else:
+            lines.append((words.area_words(event["area"]), words.change_words(event)))
+    return {
+        "id": f"{tag}event/{group['first_id']}",
+        "title": f"{group['headline']}: {name} {group['urn']}",
+        "updated": rfc3339(group["detected_at"]),
+        "published": rfc3339(group["publication_date"]) if group.get("publication_date")
+        else None,
+        "link": f"{base}/provider/{group['urn']}",
+        "pdf": group.get("report_url") if (group.get("report_url") or "").startswith(
+            ("https://", "http://")) else None,
+        "lines": lines, "name": name, "urn": group["urn"], "owner": group.get("owner"),
+        "local_authority": group.get("local_authority"),
+        "inspected": words.long_date(group.get("inspection_date")),
+        "published_words": words.long_date(group.get("publication_date")),
+        "kinds": list(dict.fromkeys(e["kind"] for e in group["events"])),
+    }
 
 
-def atom(groups: list[dict], *, title: str, public_url: str, self_path: str,
-         page_path: str) -> bytes:
+def atom(env: jinja2.Environment, groups: list[dict], *, title: str, public_url: str,
+         self_path: str, page_path: str) -> bytes:
     """The feed for a list of event groups (``queries.group_events``), newest first."""
     base = public_url.rstrip("/")
-    fg = FeedGenerator()
-    fg.id(tag_base(public_url) + self_path.lstrip("/"))
-    fg.title(title)
-    fg.author({"name": "ofsted-watch"})
-    fg.link(href=base + self_path, rel="self", type="application/atom+xml")
-    fg.link(href=base + page_path, rel="alternate", type="text/html")
-    fg.subtitle("Changes in Ofsted inspection outcomes, detected by ofsted-watch from reports "
-                "published on reports.ofsted.gov.uk.")
-    fg.updated(_iso(max((g["detected_at"] for g in groups), default=None)))
-    for group in reversed(groups):  # feedgen prepends: add oldest first, newest ends up first
-        entry = fg.add_entry()
-        entry.id(f"{tag_base(public_url)}event/{group['first_id']}")
-        name = words.type_label(group.get("report_type"), group.get("provider_type"))
-        entry.title(f"{group['headline']}: {name} {group['urn']}")
-        entry.updated(_iso(group["detected_at"]))
-        if group.get("publication_date"):
-            entry.published(_iso(group["publication_date"]))
-        entry.link(href=f"{base}/provider/{group['urn']}", rel="alternate", type="text/html")
-        if (group.get("report_url") or "").startswith(("https://", "http://")):
-            entry.link(href=group["report_url"], rel="related", type="application/pdf",
-                       title="Ofsted report (PDF)")
-        entry.summary(_summary(group))
-        for event in group["events"]:
-            entry.category(term=event["kind"], label=words.kind_words(event["kind"]))
-    return fg.atom_str(pretty=True)
+    tag = tag_base(public_url)
+    entries = [entry(g, base, tag) for g in groups]
+    return env.get_template("feed.xml").render(
+        id=tag + self_path.lstrip("/"), title=title, self_url=base + self_path,
+        page_url=base + page_path, entries=entries, kind_words=words.kind_words,
+        updated=rfc3339(max((g["detected_at"] for g in groups if g["detected_at"]),
+                            default=None)),
+    ).encode("utf-8")
