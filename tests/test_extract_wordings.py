@@ -165,3 +165,31 @@ def test_every_flagged_report_says_why(tmp_path):
     report = _made(tmp_path, ilacs(help="Satisfying"))
     assert report.needs_review and report.review_reasons
     assert all(reason for reason in report.review_reasons)
+
+
+HOME_2015 = ["Children's home inspection - Full", "Inspection date 07/06/2016",
+             "Unique reference number SC416484", "Type of inspection Full",
+             "Provision subtype Children's home",
+             "Registered provider Hollybrook Young People's Services Limited",
+             "Registered manager Samuel Greaves", "Inspector Sarah Redfern",
+             "Inspection date 13/07/2015", "Previous inspection judgement Good",
+             "Enforcement action since last inspection None", "This inspection"]
+
+
+@pytest.mark.parametrize("rows", [
+    # the label wraps around the grade cell: grade between the label's two lines
+    ["The overall experiences and progress of children and", "Good",
+     "young people living in the home are"],
+    # the grade printed on the line above its label
+    ["Good", "The overall experiences and progress of children and young people living in "
+     "the home are"],
+])
+def test_the_2015_childrens_home_label_wrapped_around_its_grade(tmp_path, rows):
+    report = _made(tmp_path, HOME_2015 + rows + [
+        "The children's home provides effective services that meet the requirements for good.",
+        "How well children and young people are helped and protected Good",
+        "The impact and effectiveness of leaders and managers Good"],
+        ["1. Summary of findings", "Information about this inspection"])
+    assert report.report_type == "childrens-home"
+    assert report.overall == "good"
+    assert report.judgements["overall_experiences_and_progress"] == "good"

@@ -100,13 +100,17 @@ def judgement_rows(lines: list[str]) -> list[Row]:
     as prose and is dropped: the caller flags a table that lacks a row its layout must have."""
     rows: list[Row] = []
     current: Row | None = None
+    lone_grade = None   # a line holding only a grade, not taken by the row before it
     for line in lines:
         label, grade = split_cells(line)
         text = _norm(label)
         if text and _is_label_prefix(text) and (
                 current is None or not _is_label_prefix(_norm(current.label + " " + label))):
-            current = Row([label], [grade] if grade else [])
+            # A grade printed on the line above its label (the 2015-2017 first page wraps the
+            # label around the grade cell) belongs to this row when the row prints none.
+            current = Row([label], [grade] if grade else [lone_grade] if lone_grade else [])
             rows.append(current)
+            lone_grade = None
         elif current is not None and (
                 (text and _is_label_prefix(_norm(current.label + " " + label)))
                 or (not text and grade and _grade_incomplete(current.grade))):
@@ -114,7 +118,9 @@ def judgement_rows(lines: list[str]) -> list[Row]:
                 current.label_parts.append(label)
             if grade:
                 current.grade_parts.append(grade)
+            lone_grade = None
         else:
+            lone_grade = grade if not text and grade else None
             current = None  # prose between or after the rows
     return rows
 
