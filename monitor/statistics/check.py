@@ -53,7 +53,7 @@ def pdf_fields(report: dict, extraction: dict) -> dict[str, str]:
     kind = extraction.get("inspection_kind") or report.get("inspection_kind")
     if kind:
         values["event_type"] = kind
-    for row in judgement_rows(report["file_id"], report["urn"], extraction, report.get("overall")):
+    for row in judgement_rows(report["file_id"], report["urn"], extraction):
         area = OVERALL if row["area"] in HEADLINES else row["area"]
         values.setdefault(area, row["grade"])
     return values

@@ -14,10 +14,11 @@ Policy, in the order it is carried out below:
   newest file that has one (newest by as-at date, then by file name), and is never blanked by a
   file that lacks it: so importing a file twice, or files that overlap, in any order, gives the
   same tables.
-* ``providers``: type, local authority (the search site's spelling where known), region (ONS
-  code), owner (``owner_source = 'statistics'``), registration status, registration date,
-  places and, for settings that are not anonymised, the name — same rule, newest file first,
-  never blanked; ``statistics_as_at`` records the as-at date of the newest file read for that
+* ``official_providers`` keeps what each file says about each provider; ``providers`` then
+  takes type, local authority (the search site's spelling where known), region (ONS code),
+  owner (``owner_source = 'statistics'``), registration status, registration date, places and,
+  for settings that are not anonymised, the name, each from the newest file that gives it —
+  never blanked; ``statistics_as_at`` is the as-at date of the newest file read for that
   provider. Children's homes read REDACTED for name and address: REDACTED is never stored, and
   no address column is ever read.
 * Import writes no events and no deliveries: imported history is history, it alerts nobody.
@@ -299,26 +300,27 @@ INSERT_JUDGEMENT = _merge_sql("official_judgements", JUDGEMENT_COLUMNS,
                               ("urn", "inspection_key", "area"))
 
 
-def _provider_sql() -> str:
-    newer = "excluded.statistics_as_at >= coalesce(providers.statistics_as_at, '')"
-    sets = [f"{c} = case when {newer} then coalesce(excluded.{c}, providers.{c}) "
-            f"else coalesce(providers.{c}, excluded.{c}) end"
-            for c in PROVIDER_COLUMNS if c != "owner"]
-    # the official owner is canonical: it replaces an owner read from a PDF whatever its age
-    sets.append("owner = case when excluded.owner is not null and (providers.owner_source is "
-                f"not 'statistics' or {newer}) then excluded.owner else providers.owner end")
-    sets.append("owner_source = case when excluded.owner is not null then 'statistics' "
-                "else providers.owner_source end")
-    sets.append("statistics_as_at = max(coalesce(providers.statistics_as_at, ''), "
-                "excluded.statistics_as_at)")
-    columns = ("urn",) + PROVIDER_COLUMNS + ("owner_source", "statistics_as_at", "first_seen",
-                                             "updated_at")
-    return (f"insert into providers ({', '.join(columns)}) values "
-            f"({', '.join(':' + c for c in columns)}) on conflict(urn) do update set "
-            f"{', '.join(sets)}")
+PROVIDER_ROW_COLUMNS = ("urn", "source_file", "as_at") + PROVIDER_COLUMNS
+INSERT_PROVIDER_ROW = (
+    f"insert or replace into official_providers ({', '.join(PROVIDER_ROW_COLUMNS)}) values "
+    f"({', '.join(':' + c for c in PROVIDER_ROW_COLUMNS)})")
 
 
-INSERT_PROVIDER = _provider_sql()
+def _newest(column: str) -> str:
+    return (f"(select o.{column} from official_providers o where o.urn = providers.urn and "
+            f"o.{column} is not null order by o.as_at desc, o.source_file desc limit 1)")
+
+
+#: Each field from the newest file that gives it, never blanked. The official owner is canonical:
+#: it replaces an owner read from a PDF (``owner_source`` says where it came from).
+REFRESH_PROVIDERS = (
+    "update providers set "
+    + ", ".join(f"{c} = coalesce({_newest(c)}, {c})" for c in PROVIDER_COLUMNS)
+    + f", owner_source = case when {_newest('owner')} is not null then 'statistics' "
+      "else owner_source end"
+    + ", statistics_as_at = (select max(o.as_at) from official_providers o "
+      "where o.urn = providers.urn) "
+    "where urn in (select urn from official_providers where source_file = ?)")
 
 
 def _batches(rows, size=BATCH):
@@ -332,12 +334,15 @@ def write(db, result: FileResult, inspections, judgements, providers, sha256: st
     provider_rows = []
     for urn, values in providers.items():
         row = {c: values.get(c) for c in PROVIDER_COLUMNS}
-        row.update(urn=urn, owner_source="statistics" if row["owner"] else None,
-                   statistics_as_at=result.as_at, first_seen=now, updated_at=now)
+        row.update(urn=urn, source_file=result.source_file, as_at=result.as_at)
         provider_rows.append(row)
     with db.atomic():
         for batch in _batches(provider_rows):
-            db.conn.executemany(INSERT_PROVIDER, batch)
+            db.conn.executemany(INSERT_PROVIDER_ROW, batch)
+            db.conn.executemany(
+                "insert into providers (urn, first_seen, updated_at) values (?, ?, ?) "
+                "on conflict(urn) do nothing", [(row["urn"], now, now) for row in batch])
+        db.conn.execute(REFRESH_PROVIDERS, [result.source_file])
         for batch in _batches(inspections):
             db.conn.executemany(INSERT_INSPECTION, batch)
         for batch in _batches(judgements):
