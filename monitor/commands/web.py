@@ -21,8 +21,8 @@ def check_public_url(value: str | None) -> str | None:
     parts = urlsplit(value.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query \
             or parts.fragment:
-        raise click.BadParameter(f"{value!r}: give the site's address, like "
-                                 f"https://ofsted-watch.example.org", param_hint="--public-url")
+        raise click.ClickException(f"--public-url {value!r}: give the site's own address, like "
+                                   f"https://ofsted-watch.example.org")
     return value.strip().rstrip("/")
 
 
@@ -51,7 +51,11 @@ def serve_app(app, host: str, port: int, echo_address: str) -> None:
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
                             server_header=False, proxy_headers=False)
     click.echo(echo_address)
-    uvicorn.Server(config).run()
+    try:
+        uvicorn.Server(config).run()
+    except KeyboardInterrupt:  # uvicorn shuts down cleanly, then re-raises the Ctrl-C
+        pass
+    click.echo("Stopped.")
 
 
 @click.command("web")

@@ -1,0 +1,83 @@
+"""``ofsted-watch web`` in a real subprocess: it serves the site on loopback and says where;
+bad input is one line and a non-zero exit."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+import web_data
+from servers import free_port
+
+CLI = [sys.executable, "-c", "from monitor.cli import main; main()"]
+
+
+def run(*args, env=None, timeout=60):
+    return subprocess.run(CLI + list(args), capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **(env or {})})
+
+
+def one_line(proc) -> str:
+    lines = [line for line in (proc.stdout + proc.stderr).splitlines() if line.strip()]
+    assert proc.returncode != 0
+    assert len(lines) == 1, lines
+    assert "Traceback" not in lines[0]
+    return lines[0]
+
+
+def test_web_serves_the_site_and_prints_its_address(tmp_path):
+    db_path = tmp_path / "ofsted-watch.db"
+    web_data.fill(db_path)
+    port = free_port()
+    proc = subprocess.Popen(CLI + ["web", "--db", str(db_path), "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "OFSTED_WATCH_PUBLIC_URL": "https://w.example.org"})
+    try:
+        line = proc.stdout.readline()
+        assert "https://w.example.org/" in line
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/provider/SC100001.atom",
+                                            timeout=5) as response:
+                    body = response.read().decode()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        assert "https://w.example.org/provider/SC100001" in body   # the public URL, from env
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/data/ofsted.json",
+                                    timeout=10) as response:
+            assert response.status == 200
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    assert "Traceback" not in err, err
+    assert proc.returncode == 0
+
+
+def test_web_bad_input_is_one_clear_line(tmp_path):
+    line = one_line(run("web", "--db", str(tmp_path / "x.db"), "--public-url", "ftp://x"))
+    assert "--public-url" in line and "ftp://x" in line
+    (tmp_path / "file").write_text("not a folder")
+    line = one_line(run("web", "--db", str(tmp_path / "file" / "x.db"), "--port", "0"))
+    assert "file" in line
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        line = one_line(run("web", "--db", str(tmp_path / "x.db"), "--port", str(port)))
+    assert f"127.0.0.1:{port}" in line
+
+
+@pytest.mark.parametrize("command", ["web", "datasette"])
+def test_help(command):
+    proc = run(command, "--help")
+    assert proc.returncode == 0 and "--db" in proc.stdout and "--port" in proc.stdout
