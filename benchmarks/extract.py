@@ -4,19 +4,24 @@
 
 For every PDF that truth.json lists (keyed by file name; found anywhere under CORPUS_DIR) it runs
 ``extract_file`` and compares every field of truth that the extractor emits:
-report_type, urn, provider_name, inspection_date, inspection_end_date, overall, each judgement
+report_type, urn, provider_name, local_authority (for local-authority reports: the table name in
+extract/places.py of the authority truth names), inspection_date, inspection_end_date, overall,
+each judgement
 (truth's ``sub_judgements_canonical``, or ``grade_canonical`` where present, which includes the
 headline), no extra judgement keys, enforcement, history, last_inspection and inspection_kind
 (truth's ``inspection_kind``; for ILACS, "short"/"standard" in ``inspection_type``).
 Then, in the same process and on the same files, it times plain pdfplumber whole-document text
 extraction (``for page in pdf.pages: page.extract_text()``) and prints both medians and the
-ratio. ``--no-baseline`` skips the slow pdfplumber pass (accuracy only).
+ratio. It prints a table per family (files, fields right, accuracy, reports flagged for review,
+median times, ratio), a table per field, and every flagged report with its reasons.
+``--no-baseline`` skips the slow pdfplumber pass (accuracy only).
 Exit status 1 when any field is wrong.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import sys
 import time
@@ -33,11 +38,16 @@ from extract import BadReport, extract_file  # noqa: E402
 from extract.families import local_authority_families  # noqa: E402
 from extract.dates import parse_date  # noqa: E402
 from extract.grades import grade_token  # noqa: E402
+from extract.places import lookup  # noqa: E402
 
 SEND_OUTCOMES = {1: "send_positive", 2: "send_inconsistent", 3: "send_widespread_failings"}
 #: Areas whose truth is historical, not a judgement of this inspection (see extract/families).
 HISTORICAL = {"previous_overall_effectiveness"}
 HEADLINE_TYPES = {"ilacs", "la-sif", "la-lac-2013", "school-s5"}
+#: Reports whose provider is a local authority or local area: their local_authority must be the
+#: table's name for the authority truth names (extract/places.py), so alerts reach the council.
+AUTHORITY_TYPES = {"ilacs", "la-sif", "la-lac-2013", "la-safeguarding-progress-2009",
+                   "la-focused-visit", "jtai", "area-send"}
 
 
 def expected_fields(truth: dict) -> dict[str, object]:
@@ -49,6 +59,11 @@ def expected_fields(truth: dict) -> dict[str, object]:
         "inspection_date": truth["inspection_date"],
         "inspection_end_date": truth["inspection_end_date"],
     }
+    if truth["report_type"] in AUTHORITY_TYPES:
+        bare = re.sub(r"\s*\(?(?:local authority|local area partnership)\)?$", "",
+                      truth["provider_name"])
+        found = lookup(bare)
+        fields["local_authority"] = found[1] if found else bare
     canonical = truth.get("sub_judgements_canonical") or {}
     judgements: dict[str, str] = {}
     if "grade_canonical" in truth:  # generated social-care truth: every area, headline included
@@ -128,6 +143,11 @@ def actual_fields(report, wanted: dict[str, object]) -> dict[str, object]:
     return got
 
 
+def field_group(field: str) -> str:
+    """The per-field table's row: judgements grouped by area key, everything else by name."""
+    return field if not field.startswith("judgement:") else f"judgement:{field.split(':', 1)[1]}"
+
+
 def whole_document_ms(path: Path) -> float:
     start = time.perf_counter()
     with pdfplumber.open(path) as pdf:
@@ -150,9 +170,13 @@ def main(argv=None) -> int:
 
     truth = json.loads(args.truth_json.read_text())
     files = {path.name: path for path in args.corpus_dir.rglob("*.pdf")}
+    by_origin = defaultdict(lambda: {"n": 0, "right": 0, "total": 0, "ours": [], "whole": [],
+                                     "review": 0})
     per_family = defaultdict(lambda: {"n": 0, "right": 0, "total": 0, "ours": [], "whole": [],
                                       "review": 0, "bad": 0})
     wrong: list[str] = []
+    per_field = defaultdict(lambda: {"right": 0, "total": 0})
+    flagged: list[str] = []
     families = local_authority_families() if args.without_social_care else None
     for name, entry in sorted(truth.items(), key=lambda item: (item[1]["report_type"], item[0])):
         if not entry["report_type"].startswith(args.only) or name not in files:
@@ -160,7 +184,9 @@ def main(argv=None) -> int:
         if args.without_social_care and entry["verified_by"] == "generated":
             continue
         family = per_family[entry["report_type"]]
+        origin = by_origin["real PDFs" if entry["verified_by"] != "generated" else "synthetic"]
         family["n"] += 1
+        origin["n"] += 1
         wanted = expected_fields(entry)
         start = time.perf_counter()
         try:
@@ -171,16 +197,26 @@ def main(argv=None) -> int:
             wrong.append(f"{name}: BadReport: {exc}")
             continue
         family["ours"].append((time.perf_counter() - start) * 1000)
+        origin["ours"].append(family["ours"][-1])
         family["review"] += report.needs_review
+        origin["review"] += report.needs_review
+        if report.needs_review:
+            flagged.append(f"{name}: " + "; ".join(report.review_reasons))
         got = actual_fields(report, wanted)
         for field, value in wanted.items():
             family["total"] += 1
+            group = per_field[field_group(field)]
+            group["total"] += 1
+            origin["total"] += 1
             if got[field] == value:
                 family["right"] += 1
+                group["right"] += 1
+                origin["right"] += 1
             else:
                 wrong.append(f"{name}: {field}: expected {value!r}, got {got[field]!r}")
         if not args.no_baseline:
             family["whole"].append(whole_document_ms(files[name]))
+            origin["whole"].append(family["whole"][-1])
 
     header = (f"{'family':32} {'files':>5} {'fields right':>14} {'acc %':>6} {'review':>6} "
               f"{'ours ms':>8} {'whole ms':>9} {'ratio':>7}")
@@ -195,8 +231,22 @@ def main(argv=None) -> int:
         print(_row(report_type, family["n"], family["right"], family["total"], family["review"],
                    family["ours"], family["whole"]))
     print("-" * len(header))
+    for label, origin in sorted(by_origin.items()):
+        print(_row(label, origin["n"], origin["right"], origin["total"], origin["review"],
+                   origin["ours"], origin["whole"]))
     print(_row("ALL", sum(f["n"] for f in per_family.values()), right, total,
                sum(f["review"] for f in per_family.values()), all_ours, all_whole))
+    print()
+    width = max([len(name) for name in per_field] + [5])
+    field_header = f"{'field':{width}} {'right':>7} {'of':>6} {'acc %':>6}"
+    print(field_header)
+    print("-" * len(field_header))
+    for name, counts in sorted(per_field.items()):
+        accuracy = 100 * counts["right"] / counts["total"] if counts["total"] else 0
+        print(f"{name:{width}} {counts['right']:7} {counts['total']:6} {accuracy:6.1f}")
+    print(f"\n{len(flagged)} report(s) flagged needs_review:")
+    for line in flagged:
+        print("  " + line)
     if wrong:
         print(f"\n{len(wrong)} wrong field(s):")
         for line in wrong:

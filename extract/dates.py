@@ -33,8 +33,9 @@ MAX_SPAN_DAYS = {
     "la-sif": 35,           # four weeks on site (21–27 days in the corpus)
     "la-lac-2013": 21,
     "la-focused-visit": 10,  # two days on site; assurance visits up to a week
+    "la-monitoring-visit": 10,
     "jtai": 21,
-    "area-send": 21,
+    "area-send": 21, "area-send-2016": 21,
     "lscb-review": 35,
     "school-s5": 5, "school-eif": 5, "school-ungraded": 5, "school-report-card": 7,
     "early-years": 7, "early-years-report-card": 7,

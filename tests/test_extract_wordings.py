@@ -193,3 +193,43 @@ def test_the_2015_childrens_home_label_wrapped_around_its_grade(tmp_path, rows):
     assert report.report_type == "childrens-home"
     assert report.overall == "good"
     assert report.judgements["overall_experiences_and_progress"] == "good"
+
+
+def test_a_monitoring_visit_letter_is_read_and_flagged_until_confirmed(tmp_path):
+    report = _made(tmp_path, ["12 July 2022", "Dear Mr Smith",
+                              "Monitoring visit to Bury children's services",
+                              "This letter summarises the findings of the second monitoring "
+                              "visit to Bury children's services on 29 and 30 June 2022. The "
+                              "visit was carried out by A and B."])
+    assert (report.report_type, report.inspection_kind) == ("la-monitoring-visit",
+                                                            "monitoring-visit")
+    assert report.local_authority == "Bury"
+    assert (report.inspection_date, report.inspection_end_date) == ("2022-06-29", "2022-06-30")
+    assert report.overall is None and report.judgements == {}
+    assert report.needs_review
+
+
+def test_a_2016_joint_local_area_send_letter_with_a_written_statement_of_action(tmp_path):
+    report = _made(tmp_path, ["20 May 2016", "Dear Mr Smith",
+                              "Joint local area SEND inspection in Bury",
+                              "Between 7 March 2016 and 11 March 2016, Ofsted and the Care "
+                              "Quality Commission conducted a joint inspection of the local area "
+                              "of Bury."],
+                   ["As a result of the findings of this inspection, HMCI has determined that "
+                    "a Written Statement of Action is required because of significant areas of "
+                    "weakness in the local area's practice."])
+    assert (report.report_type, report.inspection_kind) == ("area-send-2016", "area-send-2016")
+    assert report.provider_name == "Bury local area partnership"
+    assert (report.inspection_date, report.inspection_end_date) == ("2016-03-07", "2016-03-11")
+    assert report.enforcement == ["written_statement_of_action"]
+    assert report.needs_review
+
+
+def test_a_known_layout_that_is_not_read_says_exactly_what_it_is(tmp_path):
+    from extract import BadReport
+
+    path = tmp_path / "slac.pdf"
+    path.write_bytes(make_pdf([["Inspection of safeguarding and looked after children services",
+                                "London Borough of Merton", "Inspection dates: 4 - 15 May 2012"]]))
+    with pytest.raises(BadReport, match="2009-2012 inspection of safeguarding and looked after"):
+        extract_file(path)

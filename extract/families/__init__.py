@@ -8,6 +8,8 @@ where its layout starts (``extract.pdf.PagesFrom``).
 """
 from __future__ import annotations
 
+import re
+
 from ..errors import BadReport
 from ..pdf import PagesFrom
 from ..result import Report
@@ -16,6 +18,25 @@ FAMILY_MODULES: list = []  # filled below; order matters only where two could cl
 
 #: How many leading pages may be covers before the report's own first page.
 COVER_PAGES = 2
+
+#: Real Ofsted layouts the extractor recognises but does not read: a file of one of these is
+#: refused with exactly what it is, never with "not an Ofsted inspection report".
+KNOWN_UNREAD = [
+    (r"Inspection of safeguarding and looked after children services",
+     "a 2009-2012 inspection of safeguarding and looked after children services"),
+    (r"Inspection of local authority arrangements for the protection of children",
+     "a 2012-2013 inspection of local authority arrangements for the protection of children"),
+    (r"Unannounced inspection of (?:local authority )?contact,? referral and assessment",
+     "a 2009-2012 unannounced inspection of contact, referral and assessment (no grade)"),
+    (r"Annual (?:performance|children's services) assessment",
+     "an annual performance assessment letter (2005-2012)"),
+    (r"Joint area review", "a joint area review (2005-2009)"),
+    (r"(?:Special measures |Serious weaknesses )?monitoring inspection (?:of|at|visit)",
+     "a school monitoring inspection letter"),
+    (r"Initial teacher (?:education|training)", "an initial teacher education inspection"),
+    (r"Independent school (?:standard|inspection)|Progress monitoring inspection",
+     "an independent school standards inspection"),
+]
 
 
 def _load():
@@ -58,5 +79,11 @@ def parse_document(doc, families: list | None = None) -> Report:
                 return family.parse(view)
     if not any_text:
         raise BadReport("no text layer on page 1 (a scanned PDF?)")
+    head = " ".join(doc.fast_text(number)[:800] for number in
+                    range(1, min(doc.page_count, 1 + COVER_PAGES) + 1))
+    head = re.sub(r"\s+", " ", head)
+    for pattern, what in KNOWN_UNREAD:
+        if re.search(pattern, head, re.I):
+            raise BadReport(f"{what}: an Ofsted layout this extractor does not read")
     pages = "page 1" if doc.page_count == 1 else f"pages 1-{min(doc.page_count, 1 + COVER_PAGES)}"
     raise BadReport(f"not an Ofsted inspection report (no known report layout on {pages})")
