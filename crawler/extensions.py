@@ -1,4 +1,4 @@
-"""Run bookkeeping: one crawl_runs row per crawl, and a progress line on a terminal."""
+"""A run's figures from Scrapy's stats, and a progress line on a terminal."""
 from __future__ import annotations
 
 import sys
@@ -6,7 +6,6 @@ import sys
 from scrapy import signals
 from twisted.internet import task
 
-from . import store
 
 
 def counts(stats) -> dict:
@@ -19,49 +18,6 @@ def counts(stats) -> dict:
         "errors": get("ofsted/errors", 0),
         "requests": get("downloader/request_count", 0),
     }
-
-
-class RunRecorder:
-    """Opens (or adopts, via OFSTED_RUN_ID) a crawl_runs row and closes it with the outcome.
-
-    A run fails when the spider closed for any reason but "finished" (markup changed, no
-    results, a search page that could not be fetched, shutdown) or when something logged an
-    unexpected ERROR; its reason is recorded either way."""
-
-    def __init__(self, crawler):
-        self.crawler = crawler
-        settings = crawler.settings
-        self.db_path = settings.get("OFSTED_DB")
-        self.run_id = settings.getint("OFSTED_RUN_ID") or None
-        self.mode = settings.get("OFSTED_MODE", "incremental")
-        self.scope = settings.get("OFSTED_SCOPE", "")
-        self.since = settings.get("OFSTED_SINCE")
-        crawler.signals.connect(self.opened, signal=signals.spider_opened)
-        crawler.signals.connect(self.closed, signal=signals.spider_closed)
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
-
-    def opened(self, spider):
-        self.db = store.open_db(self.db_path)
-        if not self.run_id:
-            self.run_id = store.start_run(self.db, mode=self.mode, scope=self.scope,
-                                          since=self.since)
-        self.crawler.stats.set_value("ofsted/run_id", self.run_id)
-
-    def closed(self, spider, reason):
-        stats = self.crawler.stats
-        figures = counts(stats)
-        logged_errors = stats.get_value("log_count/ERROR", 0)
-        if reason != "finished":
-            status, why = "failed", str(reason)
-        elif logged_errors:
-            status, why = "failed", f"{logged_errors} unexpected error(s) logged; see the log"
-        else:
-            status, why = "ok", None
-        store.finish_run(self.db, self.run_id, status=status, reason=why, **figures)
-        self.db.close()
 
 
 class Progress:

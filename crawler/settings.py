@@ -1,8 +1,9 @@
-"""Scrapy settings for ofsted-watch. Polite by default; every knob can be set from the
-environment (OFSTED_WATCH_*) or with ``ofsted-watch crawl -s NAME=VALUE``."""
-import os
+"""Scrapy settings for the crawler. Polite by default; every knob can be set from the
+environment (OFSTED_WATCH_*) or with ``ofsted-watch crawl -s NAME=VALUE``.
 
-from monitor import config
+The crawler stores nothing itself: whoever runs it adds an item pipeline (the monitor adds
+``monitor.pipeline.StorePipeline``; ``scrapy crawl reports -O items.jsonl`` just exports)."""
+import os
 
 
 def _env(name, default, cast=str):
@@ -19,7 +20,9 @@ SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
 # ---- honest and polite ----------------------------------------------------------------------
-USER_AGENT = config.USER_AGENT                # names the project, with a contact URL
+#: Where the site's operators can reach whoever runs this crawler.
+CONTACT_URL = _env("CONTACT_URL", "https://github.com/ofsted-watch/ofsted-watch")
+USER_AGENT = _env("USER_AGENT", f"ofsted-watch/0.1 (+{CONTACT_URL})")  # honest, with a contact
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = _env("CONCURRENCY", 2, int)
 CONCURRENT_REQUESTS_PER_DOMAIN = _env("CONCURRENCY", 2, int)
@@ -56,15 +59,7 @@ HTTPCACHE_DIR = _env("HTTPCACHE_DIR", "httpcache")
 HTTPCACHE_IGNORE_HTTP_CODES = [403, 404, 408, 429, 500, 502, 503, 504]
 
 # ---- ours -----------------------------------------------------------------------------------
-ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
-EXTENSIONS = {
-    "crawler.extensions.RunRecorder": 100,
-    "crawler.extensions.Progress": 200,
-}
-OFSTED_DB = config.DB_PATH
-OFSTED_PDF_DIR = config.PDF_DIR
-OFSTED_EXTRACT = _env("EXTRACT", True, bool)
-OFSTED_EXTRACT_THREADS = 1
+EXTENSIONS = {"crawler.extensions.Progress": 200}
 
 LOG_LEVEL = _env("LOG_LEVEL", "INFO")
 MEMUSAGE_ENABLED = True

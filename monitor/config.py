@@ -7,8 +7,5 @@ DB_PATH = os.environ.get("OFSTED_WATCH_DB", "ofsted-watch.db")
 PDF_DIR = os.environ.get("OFSTED_WATCH_PDF_DIR", "ofsted-watch-pdfs")
 #: The site to crawl; point it at a replica for tests and the demo.
 BASE_URL = os.environ.get("OFSTED_WATCH_BASE_URL", "https://reports.ofsted.gov.uk")
-#: Honest User-Agent with a contact URL.
-CONTACT_URL = os.environ.get("OFSTED_WATCH_CONTACT_URL",
-                             "https://github.com/ofsted-watch/ofsted-watch")
-USER_AGENT = os.environ.get("OFSTED_WATCH_USER_AGENT",
-                            f"ofsted-watch/0.1 (+{CONTACT_URL})")
+#: Honest User-Agent with a contact URL (the crawler's settings own them).
+from crawler.settings import CONTACT_URL, USER_AGENT  # noqa: E402,F401

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from . import config
 from .history import utcnow
 from .schema import open_db
+from .sql import rows_in
 
 log = logging.getLogger("ofsted_watch.cycle")
 
@@ -63,11 +64,11 @@ def run_cycle(db_path: str, *, base_url: str | None = None, pdf_dir: str | None 
 
     ``fast`` turns the crawler's politeness off: only for a replica on loopback (tests, demo).
     ``now`` is the monitor's clock (detection, outbox due times); None means the real time.
-    ``crawl`` replaces ``crawler.runner.crawl_in_subprocess`` (same signature)."""
+    ``crawl`` replaces ``monitor.crawl_process.crawl_in_subprocess`` (same signature)."""
     from monitor import detect, history, outbox
 
     if crawl is None:
-        from crawler.runner import crawl_in_subprocess as crawl
+        from .crawl_process import crawl_in_subprocess as crawl
     base_url = base_url or config.BASE_URL
     pdf_dir = pdf_dir or config.PDF_DIR
     started = utcnow()
@@ -90,7 +91,6 @@ def run_cycle(db_path: str, *, base_url: str | None = None, pdf_dir: str | None 
         with DELIVERY_LOCK:
             if result.ok or not empty_before:
                 result.baseline = empty_before
-                history.sync(db)
                 result.events = list(detect.detect(db, baseline=result.baseline, now=now) or [])
                 result.event_kinds = _kinds(db, result.events)
             result.queued = outbox.enqueue(db, now=now) or 0
@@ -111,14 +111,9 @@ def unsent_ids(db) -> list[int]:
 
 def messages_sent(db, ids: list[int]) -> tuple[int, int]:
     """(messages, subscriptions) among ``ids`` now sent: events of one report travel together."""
-    pairs = set()
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        marks = ",".join("?" * len(chunk))
-        pairs.update(db.execute(
-            f"select d.subscription_id, e.report_id from deliveries d "
-            f"join events e on e.id = d.event_id "
-            f"where d.status = 'sent' and d.id in ({marks})", chunk).fetchall())
+    pairs = set(rows_in(db, "select d.subscription_id, e.report_id from deliveries d "
+                            "join events e on e.id = d.event_id "
+                            "where d.status = 'sent' and d.id in ({marks})", ids))
     return len(pairs), len({sub for sub, _ in pairs})
 
 

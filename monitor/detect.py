@@ -29,6 +29,7 @@ from collections import defaultdict
 from extract.grades import SCALES, WORST
 
 from . import history
+from .sql import chunks
 
 KINDS = ("downgrade", "declined", "enforcement", "inadequate", "upgrade")
 #: Kinds a subscription receives unless it chooses (upgrades are for feeds).
@@ -39,32 +40,24 @@ SERIOUS_ENFORCEMENT = {"suspension", "cancellation", "restriction_of_accommodati
 #: Scales on which a grade can be ranked against the previous one.
 _COMPARABLE = {scale for scale, _ in SCALES.values()} - {"interim", "none", "unknown"}
 
-_CHUNK = 500
-
-
-def _chunks(items: list, size: int = _CHUNK):
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
 def _load(db, urns: list[str]) -> dict[str, list[dict]]:
-    """Every synced report of the given providers, with its judgements, oldest first."""
+    """Every recorded report of the given providers, with its judgements, oldest first."""
     reports: dict[str, list[dict]] = defaultdict(list)
     by_id: dict[str, dict] = {}
-    for chunk in _chunks(urns):
+    for chunk in chunks(urns):
         marks = ",".join("?" * len(chunk))
+        # +r.urn: look reports up by the urn index; monitor_reports by its primary key
         for row in db.execute(
-                f"select r.file_id, r.urn, r.inspection_date, r.publication_date, r.extraction, "
-                f"r.needs_review, r.extract_error, m.detected from reports r "
+                f"select r.file_id, r.urn, r.inspection_date, r.publication_date, "
+                f"r.enforcement, r.extraction is not null, r.needs_review, r.extract_error, "
+                f"m.detected from reports r "
                 f"join monitor_reports m on m.report_id = r.file_id "
-                f"where m.dirty = 0 and r.urn in ({marks})", chunk):
-            file_id, urn, inspected, published, text, review, error, detected = row
-            extraction = history.load_extraction(text)
-            report = {"file_id": file_id, "urn": urn,
-                      "inspection_date": inspected or (extraction or {}).get("inspection_date"),
-                      "publication_date": published, "extraction": extraction,
-                      "review": bool(review or error or extraction is None
-                                     or extraction.get("needs_review")),
+                f"where r.urn in ({marks})", chunk):
+            file_id, urn, inspected, published, enforcement, read, review, error, detected = row
+            report = {"file_id": file_id, "urn": urn, "inspection_date": inspected,
+                      "publication_date": published, "read": bool(read),
+                      "enforcement": history.json_list(enforcement),
+                      "review": bool(review or error or not read),
                       "detected": detected, "grades": {}}
             reports[urn].append(report)
             by_id[file_id] = report
@@ -111,8 +104,7 @@ def _latest_other_scale(reports: list[dict], report: dict, area: str, scale: str
 def changes(reports: list[dict], report: dict) -> list[dict]:
     """The events one report raises against the provider's earlier reports (not yet stored)."""
     found = []
-    extraction = report["extraction"] or {}
-    for token in extraction.get("enforcement") or []:
+    for token in report["enforcement"]:
         found.append({"kind": "enforcement", "area": token, "new_grade": token,
                       "serious": token in SERIOUS_ENFORCEMENT, "detail": {}})
     if report["review"]:
@@ -159,18 +151,16 @@ def detect(db, *, baseline: bool = False, now: str | None = None) -> list[int]:
     so that nobody is ever alerted about them.
     """
     now = now or history.utcnow()
-    history.sync(db, now=now)
     todo = db.execute(
-        "select r.urn from reports r join monitor_reports m on m.report_id = r.file_id "
-        "where m.dirty = 0 and (m.detected = 0 or "
-        "(m.detected = 1 and coalesce(r.needs_review, 0) = 0)) "
-        "group by r.urn").fetchall()
+        "select distinct r.urn from monitor_reports m join reports r on r.file_id = m.report_id "
+        "where m.detected = 0 or (m.detected = 1 and coalesce(r.needs_review, 0) = 0)"
+    ).fetchall()
     urns = [urn for (urn,) in todo]
     if not urns:
         return []
     new_ids: list[int] = []
     with db.atomic():
-        for chunk in _chunks(urns):
+        for chunk in chunks(urns):
             for urn, reports in _load(db, chunk).items():
                 new_ids.extend(_detect_provider(db, reports, baseline=baseline, now=now))
     return new_ids
@@ -183,7 +173,7 @@ def _detect_provider(db, reports: list[dict], *, baseline: bool, now: str) -> li
     for report in reports:
         if report["detected"] == 2 or (report["detected"] == 1 and report["review"]):
             continue
-        if report["extraction"] is None:
+        if not report["read"]:
             continue  # nothing read yet: examined when an extraction arrives
         when = _date(report)
         if when not in raised:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from extract import types
 
 from . import history
+from .sql import dicts_in
 
 GRADE_WORDS = {
     "requires_improvement": "requires improvement to be good",
@@ -85,7 +86,6 @@ class ReportEvents:
     urn: str
     events: list[dict]
     report: dict = field(default_factory=dict)
-    extraction: dict = field(default_factory=dict)
     provider: dict = field(default_factory=dict)
     #: each graded area: {"area": key, "label": words, "old": token or None, "new": token}
     areas: list[dict] = field(default_factory=list)
@@ -96,11 +96,10 @@ class ReportEvents:
 
     def provider_label(self) -> str:
         kind = (self.provider.get("provider_type") or "").strip()
-        report_type = self.extraction.get("report_type") or self.report.get("report_type")
-        kind = types.label(report_type, kind.lower() if kind else "provider")
-        who = self.provider.get("owner") or self.extraction.get("owner") \
-            or self.provider.get("name") or self.extraction.get("provider_name")
-        place = self.provider.get("local_authority") or self.extraction.get("local_authority")
+        kind = types.label(self.report.get("report_type"), kind.lower() if kind else "provider")
+        who = self.provider.get("owner") or self.report.get("owner") \
+            or self.provider.get("name") or self.report.get("provider_name")
+        place = self.provider.get("local_authority") or self.report.get("local_authority")
         extra = ", ".join(v for v in (who, place) if v)
         return f"{kind} {self.urn}" + (f" ({extra})" if extra else "")
 
@@ -143,8 +142,7 @@ def _lines(group: ReportEvents) -> list[str]:
         lines.append("Enforcement: " + ", ".join(enforcement))
     previous = next((e["detail"].get("previous_date") for e in group.events
                      if e["detail"].get("previous_date")), None)
-    inspected = long_date(group.report.get("inspection_date")
-                          or group.extraction.get("inspection_date"))
+    inspected = long_date(group.report.get("inspection_date"))
     if previous:
         inspected += f" (previous graded inspection {long_date(previous)})"
     lines.append(f"Inspected: {inspected}")
@@ -228,12 +226,8 @@ def load_groups(db, event_ids: list[int]) -> list[ReportEvents]:
     """The events by report, with the report, its provider and its areas old → new."""
     if not event_ids:
         return []
-    events = []
-    for start in range(0, len(event_ids), 500):
-        chunk = event_ids[start:start + 500]
-        marks = ",".join("?" * len(chunk))
-        events += [dict(row) for row in db.query(
-            f"select * from events where id in ({marks}) order by id", chunk)]
+    events = sorted(dicts_in(db, "select * from events where id in ({marks})", event_ids),
+                    key=lambda e: e["id"])
     groups: dict[str, ReportEvents] = {}
     for event in events:
         event["detail"] = history.load_extraction(event.get("detail")) or {}
@@ -248,7 +242,6 @@ def load_groups(db, event_ids: list[int]) -> list[ReportEvents]:
 
 def _fill(db, group: ReportEvents) -> None:
     group.report = next(iter(db["reports"].rows_where("file_id = ?", [group.report_id])), {})
-    group.extraction = history.load_extraction(group.report.get("extraction")) or {}
     group.provider = next(iter(db["providers"].rows_where("urn = ?", [group.urn])), {}) or {}
     current = {row["area"]: row for row in db["judgements"].rows_where(
         "report_id = ?", [group.report_id])}
@@ -257,14 +250,13 @@ def _fill(db, group: ReportEvents) -> None:
     previous = {row["area"]: row["grade"] for row in db["judgements"].rows_where(
         "report_id = ?", [previous_id])} if previous_id else {}
     by_area = {e["area"]: e for e in group.events if e["kind"] != "enforcement"}
-    labels = group.extraction.get("labels") or {}
     for area in sorted(current, key=lambda a: (a != "overall", a)):
         row = current[area]
         if row["scale"] in ("none", "unknown"):
             continue
         event = by_area.get(area)
         old = event["old_grade"] if event and event.get("old_grade") else previous.get(area)
-        group.areas.append({"area": area, "label": area_words(area, labels.get(area)),
+        group.areas.append({"area": area, "label": area_words(area, row["label"]),
                             "old": old, "new": row["grade"]})
 
 
@@ -274,9 +266,8 @@ def group_json(group: ReportEvents) -> dict:
     return json.loads(json.dumps({
         "report_id": group.report_id, "urn": group.urn, "title": title(group),
         "provider": group.provider_label(),
-        "report_type": group.extraction.get("report_type") or report.get("report_type"),
-        "inspection_date": report.get("inspection_date")
-        or group.extraction.get("inspection_date"),
+        "report_type": report.get("report_type"),
+        "inspection_date": report.get("inspection_date"),
         "publication_date": report.get("publication_date"),
         "kinds": sorted({e["kind"] for e in group.events}),
         "areas": group.areas,

@@ -88,16 +88,6 @@ def m101_crawler_pending(db: sqlite_utils.Database):
 
 
 @migrations()
-def m301_service_job_runs(db: sqlite_utils.Database):
-    # one row per scheduled/manual job run (cycle, outbox, digest): outcome and one-line summary
-    db["job_runs"].create({
-        "id": int, "job": str, "started_at": str, "finished_at": str, "status": str,
-        "summary": str,
-    }, pk="id", if_not_exists=True)
-    db["job_runs"].create_index(["job", "started_at"], if_not_exists=True)
-
-
-@migrations()
 def m201_monitor_state(db: sqlite_utils.Database):
     """Monitor bookkeeping. ``monitor_reports``: one row per report the history has read —
     ``dirty`` set again (by trigger) whenever the crawler rewrites the report's extraction;
@@ -125,6 +115,41 @@ def m201_monitor_state(db: sqlite_utils.Database):
     if "claimed_at" not in db["deliveries"].columns_dict:
         db["deliveries"].add_column("claimed_at", str)
     db["deliveries"].create_index(["status", "next_attempt_at"], if_not_exists=True)
+
+
+@migrations()
+def m301_service_job_runs(db: sqlite_utils.Database):
+    # one row per scheduled/manual job run (cycle, outbox, digest): outcome and one-line summary
+    db["job_runs"].create({
+        "id": int, "job": str, "started_at": str, "finished_at": str, "status": str,
+        "summary": str,
+    }, pk="id", if_not_exists=True)
+    db["job_runs"].create_index(["job", "started_at"], if_not_exists=True)
+
+
+@migrations()
+def m202_report_facts(db: sqlite_utils.Database):
+    """An extraction is parsed once (``history.record_extraction``) into columns of ``reports``
+    and rows of ``judgements``; the triggers that marked reports dirty for a later sync go (the
+    ``monitor_reports.dirty`` column stays, unused). Existing extractions are recorded now."""
+    from .history import record_stored_extractions, report_facts, load_extraction
+
+    for name, kind in (("provider_name", str), ("owner", str), ("local_authority", str),
+                       ("inspection_end_date", str), ("enforcement", str),
+                       ("review_reasons", str)):
+        if name not in db["reports"].columns_dict:
+            db["reports"].add_column(name, kind)
+    db.execute("DROP TRIGGER IF EXISTS monitor_report_inserted")
+    db.execute("DROP TRIGGER IF EXISTS monitor_report_updated")
+    # a new PDF's bytes are looked up among stored extractions: indexed, not a scan
+    db["reports"].create_index(["extracted_sha256", "extractor_version"], if_not_exists=True)
+    db["monitor_reports"].create_index(["detected", "report_id"], if_not_exists=True)
+    for file_id, text in db.execute(
+            "select file_id, extraction from reports where extraction is not null").fetchall():
+        facts = report_facts(load_extraction(text))
+        facts.pop("extraction")
+        db["reports"].update(file_id, facts)
+    record_stored_extractions(db)
 
 
 #: How long a writer waits for another to finish before giving up (milliseconds).

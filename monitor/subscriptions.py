@@ -192,21 +192,20 @@ class Matcher:
 
 class ProviderFacts:
     """What filters test: the provider row's details, or where the crawler has none, the
-    report's own (its extraction's local authority, owner and report type)."""
+    report's own (its local authority, owner and report type as read from the PDF)."""
 
-    def __init__(self, urn: str, provider: dict | None, extraction: dict | None,
-                 report_type: str | None = None):
+    def __init__(self, urn: str, provider: dict | None, report: dict | None):
         provider = provider or {}
-        extraction = extraction or {}
+        report = report or {}
         self.urn = urn or ""
-        place = provider.get("local_authority") or extraction.get("local_authority")
+        place = provider.get("local_authority") or report.get("local_authority")
         self.places = {fold_place(place)} if place else set()
         self.region = fold_region(provider.get("region"))
-        owner = provider.get("owner") or extraction.get("owner")
+        owner = provider.get("owner") or report.get("owner")
         self.owners = {fold_owner(owner)} if owner else set()
         kinds = [provider.get("provider_type"), provider.get("category")]
         if not any(kinds):
-            kinds = [extraction.get("report_type"), report_type]
+            kinds = [report.get("report_type")]
         self.types = {fold_type(v) for v in kinds if v}
 
 

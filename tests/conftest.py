@@ -40,11 +40,13 @@ def store_report(db, file_id, urn, *, inspection_date, overall=None, judgements=
                  enforcement=(), kind="full", report_type="childrens-home", needs_review=False,
                  publication_date=None, owner="Harmony Childcare Ltd",
                  local_authority="Staffordshire", extraction=None):
-    """Write one ``reports`` row as the crawler does, its extraction from an
-    ``extract.result.Report`` (or the given extraction, e.g. from ``extract.extract_file``)."""
-    import json
-
+    """Store one report as a crawl does (``monitor.store.save_report``, then
+    ``history.record_extraction``), its extraction from an ``extract.result.Report`` (or the
+    given extraction, e.g. from ``extract.extract_file``). Storing the same file id again is a
+    re-extraction of the same file."""
+    from crawler.items import ReportItem
     from extract.result import Report
+    from monitor import history, store
     if extraction is None:
         extraction = Report(
             file=f"{file_id}.pdf", sha256=f"sha-{file_id}", report_type=report_type,
@@ -53,25 +55,34 @@ def store_report(db, file_id, urn, *, inspection_date, overall=None, judgements=
             judgements=dict(judgements or {}), enforcement=list(enforcement),
             needs_review=needs_review, review_reasons=["test"] if needs_review else [],
             extractor_version="test").to_dict()
-    db["reports"].upsert({
-        "file_id": str(file_id), "urn": urn,
-        "url": f"https://files.ofsted.gov.uk/v1/file/{file_id}",
-        "title": f"{kind} inspection", "inspection_date": inspection_date,
-        "publication_date": publication_date or inspection_date,
-        "report_type": extraction.get("report_type"),
-        "inspection_kind": extraction.get("inspection_kind"),
-        "overall": extraction.get("overall"), "extraction": json.dumps(extraction),
-        "extractor_version": extraction.get("extractor_version"),
-        "needs_review": int(bool(extraction.get("needs_review")))}, pk="file_id")
+    item = ReportItem(urn=urn, file_id=str(file_id),
+                      url=f"https://files.ofsted.gov.uk/v1/file/{file_id}",
+                      title=f"{kind} inspection", inspection_date=inspection_date,
+                      publication_date=publication_date or inspection_date)
+    store.save_report(db, item, sha256=f"sha-{file_id}", path=None, size=0)
+    history.record_extraction(db, str(file_id), sha256=f"sha-{file_id}",
+                              version=extraction.get("extractor_version"), report=extraction,
+                              error=None)
 
 
 def store_provider(db, urn, **fields):
-    row = {"urn": urn, "name": "Harmony House", "provider_type": "Children's home",
-           "local_authority": "Staffordshire", "region": "West Midlands",
-           "owner": "Harmony Childcare Ltd",
-           "page_url": f"https://reports.ofsted.gov.uk/provider/44/{urn}"}
+    """Store one provider as a crawl does (``monitor.store.save_provider``: the region is the
+    ONS code the crawler derives from the local authority). ``owner`` is not on a provider
+    page: it is set as a report or the statistics would set it."""
+    from crawler.items import ProviderItem
+    from extract.places import region_for
+    from monitor import store
+    row = {"urn": urn, "name": "Harmony House", "provider_type": "Children's home", "local_authority": "Staffordshire",
+           "status": "Open", "page_url": f"https://reports.ofsted.gov.uk/provider/44/{urn}",
+           "latest_report_date": None, "owner": "Harmony Childcare Ltd"}
     row.update(fields)
-    db["providers"].upsert(row, pk="urn")
+    owner = row.pop("owner")
+    row.setdefault("category", row["provider_type"])     # the listing shows the type as category
+    row.setdefault("region", region_for(row["local_authority"]))
+    store.save_provider(db, ProviderItem(**row))
+    if owner:
+        db.execute("update providers set owner = ? where urn = ?", [owner, urn])
+        db.conn.commit()
 
 
 @pytest.fixture

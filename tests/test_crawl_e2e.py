@@ -1,4 +1,4 @@
-"""End to end: `python -m crawler` (= `ofsted-watch crawl`) in a subprocess against the replica,
+"""End to end: `python -m monitor crawl` (= `ofsted-watch crawl`) in a subprocess against the replica,
 with real PDFs, a real SQLite file and the request log of the replica as the witness."""
 import hashlib
 import json
@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.command import crawl
+from monitor.commands.crawl import crawl
 from extract.places import region_for
 from crawler.replica import Replica
 from crawler.replica.sample import sample_data
-from crawler.runner import crawl_in_subprocess
+from monitor.crawl_process import crawl_in_subprocess
 from extract import EXTRACTOR_VERSION
 from monitor.schema import open_db
 
@@ -28,7 +28,7 @@ SCHOOL_PDFS = sorted(FIXTURES.glob("school-s5_*.pdf"))
 
 def run_crawl(site, tmp_path, *args, check=True):
     result = subprocess.run(
-        [sys.executable, "-m", "crawler", "--base-url", site.base_url, "--db",
+        [sys.executable, "-m", "monitor", "crawl", "--base-url", site.base_url, "--db",
          str(tmp_path / "ow.db"), "--pdf-dir", str(tmp_path / "pdfs"), "--fast",
          "--json", *args],
         capture_output=True, text=True, timeout=120)
@@ -201,7 +201,7 @@ def test_unreachable_site_fails_without_a_traceback(tmp_path):
         probe.bind(("127.0.0.1", 0))
         closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
     result = subprocess.run(
-        [sys.executable, "-m", "crawler", "--base-url", closed, "--fast", "--db",
+        [sys.executable, "-m", "monitor", "crawl", "--base-url", closed, "--fast", "--db",
          str(tmp_path / "ow.db"), "--pdf-dir", str(tmp_path / "pdfs"), "-s", "RETRY_TIMES=0"],
         capture_output=True, text=True, timeout=120)
     assert result.returncode == 1

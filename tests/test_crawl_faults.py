@@ -24,7 +24,7 @@ HOME_PDFS = sorted(FIXTURES.glob("childrens-home_*.pdf"))
 
 
 def crawl_command(site, tmp_path, *args):
-    return [sys.executable, "-m", "crawler", "--base-url", site.base_url,
+    return [sys.executable, "-m", "monitor", "crawl", "--base-url", site.base_url,
             "--db", str(tmp_path / "ow.db"), "--pdf-dir", str(tmp_path / "pdfs"), "--json",
             *args]
 

@@ -267,7 +267,7 @@ def test_provider_page_behind_its_listing_is_not_marked_current():
 def test_when_an_empty_search_is_an_error():
     from datetime import date, timedelta
 
-    from crawler.command import expects_results
+    from monitor.crawl import expects_results
     long_ago = (date.today() - timedelta(days=30)).isoformat()
     recent = (date.today() - timedelta(days=3)).isoformat()
     assert expects_results("social-care", None)                 # a full walk

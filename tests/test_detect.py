@@ -174,14 +174,34 @@ def test_report_older_than_one_known_is_history_not_news(db, put_report):
     assert ("downgrade", "overall") in kinds(db)
 
 
-def test_history_sync_reads_only_changed_reports(db, put_report):
-    put_report("1", "SC100010", inspection_date="2022-01-10", overall="good")
-    assert history.sync(db) == 1
-    assert history.sync(db) == 0
-    db["crawl_runs"].insert({"status": "ok"})                   # unrelated writes: nothing to do
-    assert history.sync(db) == 0
+def test_an_extraction_is_recorded_once_as_rows(db, put_report):
+    def grades():
+        return {r["area"]: r["grade"] for r in db["judgements"].rows_where("report_id = '1'")}
+
+    put_report("1", "SC100010", inspection_date="2022-01-10", overall="good",
+               enforcement=["compliance_notice"])
+    assert grades() == {"overall": "good"}
+    row = db["reports"].get("1")
+    assert (row["overall"], row["owner"], row["enforcement"]) == (
+        "good", "Harmony Childcare Ltd", '["compliance_notice"]')
+    assert detect.detect(db, baseline=True, now=T1)
+    assert detect.detect(db, now=T1) == []                   # examined once: nothing to do
     put_report("1", "SC100010", inspection_date="2022-01-10", overall="outstanding")
-    assert history.sync(db) == 1
+    assert grades() == {"overall": "outstanding"}            # a re-extraction replaces its rows
+    assert db.execute("select count(*) from monitor_reports").fetchone()[0] == 1
+
+
+def test_databases_from_before_recorded_extractions_are_recorded_on_open(db_path, put_report,
+                                                                          db):
+    put_report("1", "SC100010", inspection_date="2022-01-10", overall="good")
+    # as a database made before migration m202 would be: extraction JSON, no rows
+    db.execute("delete from judgements")
+    db.execute("delete from monitor_reports")
+    db.execute("update reports set overall = null, owner = null")
+    db.conn.commit()
+    assert history.record_stored_extractions(db) == 1
+    assert db["reports"].get("1")["overall"] == "good"
+    assert [r["grade"] for r in db["judgements"].rows] == ["good"]
 
 
 @pytest.fixture

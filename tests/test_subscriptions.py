@@ -16,9 +16,10 @@ HOOK = "json://127.0.0.1:9/"
 
 def downgrade(put_report, put_provider, urn, **provider):
     put_provider(urn, **provider)
-    put_report(f"{urn}-1", urn, inspection_date="2022-01-10", overall="good")
+    owner = {"owner": provider["owner"]} if "owner" in provider else {}  # the reports name it
+    put_report(f"{urn}-1", urn, inspection_date="2022-01-10", overall="good", **owner)
     put_report(f"{urn}-2", urn, inspection_date="2024-05-10", overall="inadequate",
-               enforcement=["compliance_notice"])
+               enforcement=["compliance_notice"], **owner)
 
 
 def fanout(db):

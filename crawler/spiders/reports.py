@@ -22,7 +22,7 @@ from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutErro
 from extract import places
 
 from .. import markup
-from ..files import looks_like_pdf
+from ..pdfcheck import looks_like_pdf
 from ..items import FailureItem, ProviderItem, ReportItem
 
 ROWS = 100                    # the live site caps rows at 100

@@ -7,17 +7,10 @@ import sys
 
 import click
 
-from .. import config
-from ..cli import db_option
+from ..cli import base_url_option, db_option, pdf_dir_option
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
-base_url_option = click.option(
-    "--base-url", default=config.BASE_URL, show_default=True, envvar="OFSTED_WATCH_BASE_URL",
-    help="Site to crawl (point it at a replica for testing).")
-pdf_dir_option = click.option(
-    "--pdf-dir", default=config.PDF_DIR, show_default=True, envvar="OFSTED_WATCH_PDF_DIR",
-    type=click.Path(file_okay=False), help="Where downloaded report PDFs are kept.")
 fast_option = click.option(
     "--fast", is_flag=True,
     help="Crawl without politeness delays: only for a replica on loopback (testing).")
@@ -27,14 +20,11 @@ timeout_option = click.option(
 
 
 def _check_fast(fast: bool, base_url: str) -> None:
-    from urllib.parse import urlsplit
-
-    from crawler.command import check_base_url
-    check_base_url(base_url)
-    host = urlsplit(base_url).hostname or ""
-    if fast and host not in ("127.0.0.1", "localhost", "::1"):
-        raise click.BadParameter("only for a replica on loopback; the real site gets the polite "
-                                 "settings", param_hint="--fast")
+    from ..crawl import BadCrawlOption, check_fast
+    try:
+        check_fast(fast, base_url)
+    except BadCrawlOption as exc:
+        raise click.BadParameter(str(exc), param_hint=exc.option) from None
 
 
 def _why(exc: Exception) -> str:

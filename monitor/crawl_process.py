@@ -1,6 +1,6 @@
 """Run one crawl in a fresh subprocess (Twisted's reactor cannot be restarted in a process).
 
-    from crawler.runner import crawl_in_subprocess
+    from monitor.crawl_process import crawl_in_subprocess
     summary = crawl_in_subprocess("ofsted-watch.db", base_url=..., pdf_dir=..., timeout=3600)
     summary["status"]   # "ok" or "failed"; also pages, providers, new_reports, errors,
                         # requests, run_id, reason, mode, since, scope, started_at, finished_at
@@ -18,8 +18,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from crawler.scope import parse_scope
+
 from . import store
-from .scope import parse_scope
 
 __all__ = ["crawl_in_subprocess"]
 
@@ -51,7 +52,7 @@ def crawl_in_subprocess(db_path: str | Path, *, base_url: str, pdf_dir: str | Pa
     db = store.open_db(db_path)
     run_id = store.start_run(db, mode="backfill" if backfill else "incremental",
                              scope=scope_text, since=since)
-    args = [sys.executable, "-m", "crawler", "--db", str(db_path), "--pdf-dir", str(pdf_dir),
+    args = [sys.executable, "-m", "monitor", "crawl", "--db", str(db_path), "--pdf-dir", str(pdf_dir),
             "--base-url", base_url, "--scope", scope_text, "--run-id", str(run_id), "--json"]
     if since:
         args += ["--since", since]
@@ -93,7 +94,9 @@ def crawl_in_subprocess(db_path: str | Path, *, base_url: str, pdf_dir: str | Pa
                          **{k: row[k] for k in ("pages", "providers", "new_reports", "errors",
                                                 "requests")})
     elif problem:
-        db["crawl_runs"].update(run_id, {"reason": f"{problem}; {row['reason']}"})
+        store.finish_run(db, run_id, status=row["status"], reason=f"{problem}; {row['reason']}",
+                         **{k: row[k] for k in ("pages", "providers", "new_reports", "errors",
+                                                "requests")})
     row = store.run_summary(db, run_id)
     db.close()
     return row

@@ -1,5 +1,7 @@
-"""Stores what the spider finds: providers, report PDFs (content-addressed), extractions, and
-failures. PDFs are read by ``extract/`` in a worker thread so the crawl keeps moving."""
+"""The Scrapy item pipeline that stores what the spider finds: providers, report PDFs
+(content-addressed), extractions and failures. It is the monitor's: ``monitor/crawl.py`` hands it
+to the crawl through the ``ITEM_PIPELINES`` setting, so the crawler knows nothing of the database.
+PDFs are read by ``extract/`` in a worker thread so the crawl keeps moving."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,10 +9,10 @@ from pathlib import Path
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import defer, threads
 
-from . import store
-from .extraction import extract_pdf, extractor_version
+from crawler.items import FailureItem, ProviderItem, ReportItem
+
+from . import extraction, store
 from .files import store_pdf
-from .items import FailureItem, ProviderItem, ReportItem
 
 
 class StorePipeline:
@@ -20,7 +22,8 @@ class StorePipeline:
         self.db_path = settings.get("OFSTED_DB")
         self.pdf_dir = Path(settings.get("OFSTED_PDF_DIR"))
         self.extract = settings.getbool("OFSTED_EXTRACT", True)
-        self.version = extractor_version()
+        self.version = extraction.extractor_version()
+        self.run_id = settings.getint("OFSTED_RUN_ID") or None
         self.db = None
         # pdfplumber is CPU-bound: one or two at a time is plenty
         self.slots = defer.DeferredSemaphore(settings.getint("OFSTED_EXTRACT_THREADS", 1))
@@ -38,7 +41,7 @@ class StorePipeline:
     async def close_spider(self):
         if self.extract:
             # reports whose bytes or extractor version changed, or a run killed mid-extraction
-            for row in store.stale_extractions(self.db, self.version):
+            for row in extraction.stale_extractions(self.db, self.version):
                 if Path(row["path"]).exists():
                     await self._extract(row["file_id"], row["urn"], row["sha256"], row["path"])
         self.db.close()
@@ -58,8 +61,7 @@ class StorePipeline:
                 if self.extract:
                     await self._extract(item.file_id, item.urn, sha, str(path))
         elif isinstance(item, FailureItem):
-            run_id = self.crawler.stats.get_value("ofsted/run_id")
-            store.save_failure(self.db, run_id, item)
+            store.save_failure(self.db, self.run_id, item)
             self._stat("errors")
             self.crawler.spider.logger.warning("failed %s: %s", item.url, item.reason)
         return item
@@ -69,15 +71,12 @@ class StorePipeline:
         # share a PDF wait for the first extraction instead of repeating it
         await maybe_deferred_to_future(self.slots.acquire())
         try:
-            cached = store.cached_extraction(self.db, sha, self.version)
+            cached = extraction.cached_extraction(self.db, sha, self.version)
             if cached is None:
                 cached = await maybe_deferred_to_future(
-                    threads.deferToThread(extract_pdf, path))
+                    threads.deferToThread(extraction.extract_pdf, path))
                 self._stat("extracted")
             report, error = cached
-            if report is not None and not report.get("urn"):
-                # local-authority reports print no URN: the provider page it was listed on knows it
-                report = {**report, "urn": urn}
-            store.apply_extraction(self.db, file_id, sha, self.version, report, error)
+            extraction.record(self.db, file_id, urn, sha, self.version, report, error)
         finally:
             self.slots.release()

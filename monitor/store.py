@@ -1,8 +1,10 @@
-"""Everything the crawler writes to or reads from SQLite (tables in monitor/schema.py).
+"""The one place that writes what a crawl finds: providers, reports, crawl runs, failures and
+the work a crawl owes the next one (tables in monitor/schema.py).
 
-``save_*`` functions only write, each one unit of work in ``db.atomic()``-style transactions, so a
-crawl killed at any point leaves whole rows or none. Reads used while crawling are small
-point lookups, so memory stays flat however large the site grows.
+``save_*`` functions only write, each one unit of work in one transaction, so a crawl killed at
+any point leaves whole rows or none. Reads used while crawling are small point lookups, so
+memory stays flat however large the site grows. Extractions are recorded by
+``history.record_extraction`` (through ``monitor/extraction.py``), not here.
 """
 from __future__ import annotations
 
@@ -11,8 +13,8 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
-from monitor.history import utcnow as now
-from monitor.schema import open_db
+from .history import utcnow as now
+from .schema import open_db
 
 #: how far before the last successful crawl an incremental crawl starts looking
 SAFETY_OVERLAP = timedelta(days=3)
@@ -21,7 +23,7 @@ MAX_PENDING_ATTEMPTS = 5
 
 __all__ = ["open_db", "now", "start_run", "finish_run", "last_success_start", "default_since",
            "save_provider", "save_report", "save_failure", "pending", "known_latest",
-           "have_file", "apply_extraction", "cached_extraction", "stale_extractions"]
+           "have_file"]
 
 
 def _tx(db: sqlite_utils.Database):
@@ -42,6 +44,12 @@ def finish_run(db, run_id: int, *, status: str, reason: str | None = None, **cou
     with _tx(db):
         db["crawl_runs"].update(run_id, {"finished_at": now(), "status": status,
                                          "reason": reason, **counts})
+
+
+def describe_run(db, run_id: int, *, mode: str, scope: str, since: str | None) -> None:
+    """Fill in what a run opened by its parent process (``crawl_in_subprocess``) covers."""
+    with _tx(db):
+        db["crawl_runs"].update(run_id, {"mode": mode, "scope": scope, "since": since})
 
 
 def close_interrupted(db, *, keep: int | None = None) -> int:
@@ -160,51 +168,3 @@ def save_failure(db, run_id: int | None, item) -> None:
                 "attempts = attempts + 1, last_error = excluded.last_error, "
                 "updated_at = excluded.updated_at",
                 [item.url, item.kind, item.urn, json.dumps(item.data), item.reason, stamp])
-
-
-# ---- extraction ------------------------------------------------------------------------------
-def cached_extraction(db, sha256: str, version: str) -> tuple[dict | None, str | None] | None:
-    """The extraction already made for the same bytes by the same extractor version, if any."""
-    row = db.execute(
-        "select extraction, extract_error from reports where extracted_sha256 = ? and "
-        "extractor_version = ? and (extraction is not null or extract_error is not null) "
-        "limit 1", [sha256, version]).fetchone()
-    if not row:
-        return None
-    return (json.loads(row[0]) if row[0] else None), row[1]
-
-
-def apply_extraction(db, file_id: str, sha256: str, version: str, report: dict | None,
-                     error: str | None) -> None:
-    with _tx(db):
-        fields = {"extractor_version": version, "extracted_sha256": sha256,
-                  "extract_error": error}
-        if report is not None:
-            fields.update({
-                "extraction": json.dumps(report, sort_keys=True),
-                "report_type": report.get("report_type"),
-                "inspection_kind": report.get("inspection_kind"),
-                "overall": report.get("overall"),
-                "needs_review": 1 if report.get("needs_review") else 0,
-            })
-        else:
-            fields.update({"extraction": None, "needs_review": 1})
-        db["reports"].update(file_id, fields)
-        owner = (report or {}).get("owner")
-        if owner:
-            # owners change hands: only the provider's most recent report with an owner counts
-            db.execute(
-                "update providers set owner = :owner where urn = "
-                "(select urn from reports where file_id = :id) and not exists ("
-                " select 1 from reports r2 where r2.urn = providers.urn and r2.file_id != :id"
-                " and json_extract(r2.extraction, '$.owner') is not null"
-                " and r2.publication_date > (select coalesce(publication_date, '')"
-                "  from reports where file_id = :id))", {"owner": owner, "id": file_id})
-
-
-def stale_extractions(db, version: str):
-    """Reports whose bytes or extractor version differ from what was extracted."""
-    return list(db.query(
-        "select file_id, urn, sha256, path from reports where path is not null and "
-        "(extractor_version is null or extractor_version != ? or extracted_sha256 is null "
-        "or extracted_sha256 != sha256)", [version]))

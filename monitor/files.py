@@ -30,13 +30,3 @@ def store_pdf(pdf_dir: str | Path, data: bytes) -> tuple[str, Path, int]:
         Path(tmp).unlink(missing_ok=True)
         raise
     return sha, path, len(data)
-
-
-def looks_like_pdf(data: bytes) -> str | None:
-    """None if ``data`` is a whole PDF, else the one-line reason it is not."""
-    if not data.lstrip()[:5] == b"%PDF-":
-        head = data[:60].decode("latin-1", "replace").strip().replace("\n", " ")
-        return f"not a PDF (starts {head[:40]!r})"
-    if b"%%EOF" not in data[-2048:]:
-        return f"truncated PDF ({len(data)} bytes, no %%EOF at the end)"
-    return None
