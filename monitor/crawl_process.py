@@ -84,19 +84,33 @@ def crawl_in_subprocess(db_path: str | Path, *, base_url: str, pdf_dir: str | Pa
         last_line = _last_line(log)
     finally:
         log.close()
-    row = store.run_summary(db, run_id)
-    if row["status"] == "running":
-        reason = problem or (f"crawl process exited with code {child.returncode}"
-                             + (f": {last_line}" if last_line else ""))
-        store.finish_run(db, run_id, status="failed", reason=reason)
-    elif problem and row["status"] == "ok":
-        store.finish_run(db, run_id, status="failed", reason=problem,
-                         **{k: row[k] for k in ("pages", "providers", "new_reports", "errors",
-                                                "requests")})
-    elif problem:
-        store.finish_run(db, run_id, status=row["status"], reason=f"{problem}; {row['reason']}",
-                         **{k: row[k] for k in ("pages", "providers", "new_reports", "errors",
-                                                "requests")})
-    row = store.run_summary(db, run_id)
+    exit_reason = (f"crawl process exited with code {child.returncode}"
+                   + (f": {last_line}" if last_line else ""))
+    row = settle_run(db, run_id, problem, exit_reason)
     db.close()
     return row
+
+
+def settle_run(db, run_id: int, problem: str | None, exit_reason: str | None) -> dict:
+    """Record what the parent knows once the child is gone: a run the child never closed
+    failed (``problem``, else why the child exited); a timeout fails even a run it closed."""
+    row = store.run_summary(db, run_id)
+    counts = {k: row[k] for k in ("pages", "providers", "new_reports", "errors", "requests")}
+    if row["status"] == "running":
+        store.finish_run(db, run_id, status="failed",
+                         reason=problem or exit_reason or "crawl process ended early")
+    elif problem and row["status"] == "ok":
+        store.finish_run(db, run_id, status="failed", reason=problem, **counts)
+    elif problem:
+        store.finish_run(db, run_id, status=row["status"], reason=f"{problem}; {row['reason']}",
+                         **counts)
+    return store.run_summary(db, run_id)
+
+
+def finish_unfinished(db_path, run_id: int, exit_reason: str | None) -> dict:
+    """``settle_run`` on its own connection (for runners other than ``crawl_in_subprocess``)."""
+    db = store.open_db(db_path)
+    try:
+        return settle_run(db, run_id, None, exit_reason)
+    finally:
+        db.close()

@@ -93,3 +93,39 @@ def put_report(db):
 @pytest.fixture
 def put_provider(db):
     return lambda *args, **kwargs: store_provider(db, *args, **kwargs)
+
+
+def forked_crawl(db_path, *, base_url, pdf_dir, since=None, backfill=False, scope=None,
+                 timeout=120, fast=False, **_):
+    """``crawl_in_subprocess``'s stand-in for cycle tests: the same real crawl
+    (``monitor.crawl.crawl``: the spider, the monitor's pipeline, the replica over HTTP), in a
+    forked child that needs no fresh interpreter, so a cycle costs the crawl and not Python's
+    and Scrapy's start-up. Twisted's reactor cannot restart, hence a child per crawl."""
+    import multiprocessing
+
+    from monitor import store
+    from monitor.crawl_process import finish_unfinished
+
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.SimpleQueue()
+    db = store.open_db(db_path)
+    run_id = store.start_run(db, mode="backfill" if backfill else "incremental",
+                             scope=scope or "social-care", since=since)
+    db.close()
+    child = ctx.Process(target=_crawl_child, args=(queue, str(db_path), base_url, str(pdf_dir),
+                                                   since, backfill, scope, fast, run_id))
+    child.start()
+    child.join(timeout)
+    if child.is_alive():
+        child.kill()
+        child.join()
+    return finish_unfinished(db_path, run_id, None if child.exitcode == 0
+                             else f"crawl process exited with code {child.exitcode}")
+
+
+def _crawl_child(queue, db_path, base_url, pdf_dir, since, backfill, scope, fast, run_id):
+    for name in [m for m in sys.modules if m == "twisted.internet.reactor"]:
+        del sys.modules[name]                  # a fresh reactor for this child's one crawl
+    from monitor.crawl import crawl
+    crawl(db_path, base_url=base_url, pdf_dir=pdf_dir, since=since, backfill=backfill,
+          scope=scope, fast=fast, run_id=run_id)

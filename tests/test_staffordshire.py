@@ -15,6 +15,7 @@ import pytest
 from monitor import sandbox, subscriptions
 from monitor.cycle import run_cycle
 from monitor.schema import open_db
+from conftest import forked_crawl
 
 URN = sandbox.STORY_URN
 REPORT_ID = "91000102"
@@ -38,7 +39,7 @@ def site():
 
 def cycle(db_path, site, tmp_path, now=None):
     return run_cycle(str(db_path), base_url=site.base_url, pdf_dir=str(tmp_path / "pdfs"),
-                     timeout=120, fast=True, now=now)
+                     timeout=120, fast=True, now=now, crawl=forked_crawl)
 
 
 def publish_story(site):
