@@ -168,3 +168,23 @@ def test_every_new_type_is_registered_and_unconfirmed():
                  "further-education-report-card", "early-years", "early-years-report-card",
                  "school-report-card", "lscb-review"):
         assert slug in types.TYPES and not types.TYPES[slug].confirmed
+
+
+def test_a_further_education_report_under_the_common_inspection_framework(tmp_path):
+    report = _made(tmp_path, [
+        "Barnsley College", "General further education college",
+        "Inspection dates 14-17 March 2017", "Overall effectiveness Good",
+        "Effectiveness of leadership and management Good",
+        "Quality of teaching, learning and assessment Good",
+        "Personal development, behaviour and welfare Outstanding",
+        "Outcomes for learners Requires improvement", "16 to 19 study programmes Good",
+        "Apprenticeships Requires improvement", "Overall effectiveness at previous inspection Good",
+        "Summary of key findings"], ["Provider details", "Unique reference number 130509"])
+    assert (report.report_type, report.inspection_kind) == ("further-education", "cif")
+    assert report.provider_name == "Barnsley College"
+    assert (report.inspection_date, report.inspection_end_date) == ("2017-03-14", "2017-03-17")
+    assert report.judgements["outcomes_for_learners"] == "requires_improvement"
+    assert report.judgements["study_programmes_16_to_19"] == "good"
+    assert report.urn == "130509"
+    assert report.last_inspection == {"date": None, "judgement": "Good"}
+    assert _unconfirmed(report)

@@ -63,6 +63,24 @@ FE_ROWS = [
     ("apprenticeships", r"Apprenticeships"),
     ("provision_for_learners_with_high_needs", r"Provision for learners with high needs"),
 ]
+#: Further education under the common inspection framework (2015–2019): page 1 like a
+#: section 5 school report's, with the provision types. Read as ``further-education``, kind
+#: ``cif``, with the school section 5 area keys.
+CIF_FE = [
+    ("overall_effectiveness", r"Overall effectiveness(?! at previous)"),
+    ("leadership_and_management", r"Effectiveness of leadership and management"),
+    ("teaching_learning_assessment", r"Quality of teaching, learning and assessment"),
+    ("personal_development_behaviour_welfare", r"Personal development, behaviour and welfare"),
+    ("outcomes_for_learners", r"Outcomes for learners"),
+    ("study_programmes_16_to_19", r"16 to 19 study programmes"),
+    ("adult_learning_programmes", r"Adult learning programmes"),
+    ("apprenticeships", r"Apprenticeships"),
+    ("traineeships", r"Traineeships"),
+    ("provision_for_learners_with_high_needs", r"Provision for learners with high needs"),
+]
+CIF_REQUIRED = ["overall_effectiveness", "leadership_and_management",
+                "teaching_learning_assessment", "personal_development_behaviour_welfare",
+                "outcomes_for_learners"]
 REQUIRED = ["quality_of_education", "behaviour_and_attitudes", "personal_development",
             "leadership_and_management"]
 _PREVIOUS = re.compile(r"(?:Overall effectiveness at previous inspection|Previous inspection "
@@ -97,17 +115,40 @@ def detect(doc) -> bool:
     text = doc.fast_text(1)
     if _UNGRADED_TITLE.match(text):
         return True
+    if _is_cif_fe(flat(text)):
+        return True
     if not _GRADED_TITLE.match(text):
         return False
     found = _table(flat(text))
     return sum(key in found for key in REQUIRED) >= 2
 
 
+def _is_cif_fe(text: str) -> bool:
+    found, _ = read_table(text, CIF_FE)
+    return "outcomes_for_learners" in found and "leadership_and_management" in found
+
+
 def parse(doc):
     page = doc.fast_text(1)
     if _UNGRADED_TITLE.match(page):
         return _ungraded(doc, page)
+    if _is_cif_fe(flat(page)):
+        return _cif_fe(doc, page)
     return _graded(doc, page)
+
+
+def _cif_fe(doc, page: str):
+    text = flat(page)
+    report = new_report("further-education", "cif")
+    report.judgements, report.labels = read_table(text, CIF_FE)
+    report.overall = report.judgements.get("overall_effectiveness")
+    lines = [line.strip() for line in page.splitlines() if line.strip()]
+    report.provider_name = lines[0] if lines and not re.match(
+        r"(?:Further education|Inspection)", lines[0], re.I) else (
+        lines[1] if len(lines) > 1 else None)
+    report.inspection_date, report.inspection_end_date = dates_after(text, r"Inspection dates?:?")
+    _previous_grade(report, text)
+    return _finish(doc, report, CIF_REQUIRED)
 
 
 def _kind_of(doc, text: str, judgements: dict) -> str:
@@ -131,24 +172,13 @@ def _graded(doc, page: str):
     report.overall = judgements.get("overall_effectiveness")
     report.provider_name = _name(page, _GRADED_TITLE)
     report.inspection_date, report.inspection_end_date = dates_after(text, r"Inspection dates?:?")
-    previous = _PREVIOUS.search(text)
-    if previous:
-        grade = grade_after(text, previous.end())
-        if grade:
-            report.last_inspection = {"date": None, "judgement": grade[1]}
+    _previous_grade(report, text)
     skills = _SKILLS.search(text)
     if skills:
         report.judgements["skills_needs"] = f"{skills.group(1).lower()}_contribution"
         report.labels["skills_needs"] = "Contribution to meeting skills needs"
     _safeguarding(doc, report, text)
-    _urn(doc, report)
-    require(report, provider_name=report.provider_name, inspection_date=report.inspection_date,
-            urn=report.urn)
-    for key in REQUIRED:
-        if key not in report.judgements:
-            report.flag(f"judgement table: no grade read for {key}")
-    flag_if_unconfirmed(report)
-    return report
+    return _finish(doc, report, REQUIRED)
 
 
 def _ungraded(doc, page: str):
@@ -178,6 +208,26 @@ def _ungraded(doc, page: str):
     _urn(doc, report)
     require(report, provider_name=report.provider_name, inspection_date=report.inspection_date,
             urn=report.urn)
+    flag_if_unconfirmed(report)
+    return report
+
+
+def _previous_grade(report, text: str) -> None:
+    """"Overall effectiveness at previous inspection" / "Previous inspection grade": history."""
+    previous = _PREVIOUS.search(text)
+    grade = grade_after(text, previous.end()) if previous else None
+    if grade:
+        report.last_inspection = {"date": None, "judgement": grade[1]}
+
+
+def _finish(doc, report, required: list[str]):
+    """URN from the details page; flag what the layout must have and did not give."""
+    _urn(doc, report)
+    require(report, provider_name=report.provider_name, inspection_date=report.inspection_date,
+            urn=report.urn)
+    for key in required:
+        if key not in report.judgements:
+            report.flag(f"judgement table: no grade read for {key}")
     flag_if_unconfirmed(report)
     return report
 
