@@ -233,3 +233,26 @@ def test_a_known_layout_that_is_not_read_says_exactly_what_it_is(tmp_path):
                                 "London Borough of Merton", "Inspection dates: 4 - 15 May 2012"]]))
     with pytest.raises(BadReport, match="2009-2012 inspection of safeguarding and looked after"):
         extract_file(path)
+
+
+def test_a_focused_visit_heading_without_childrens_services_is_not_read_to_the_next_sentence(
+        tmp_path):
+    report = _made(tmp_path, ["12 January 2026", "Dear Ms Woodhouse",
+                              "Focused visit to Bristol, City of",
+                              "This letter summarises the findings of the focused visit to Bristol "
+                              "City Council children's services on 3 to 4 December 2025."])
+    assert report.report_type == "la-focused-visit"
+    assert (report.provider_name, report.local_authority) == ("Bristol (local authority)",
+                                                              "Bristol")
+    assert not report.needs_review, report.review_reasons
+
+
+def test_the_council_name_is_read_from_the_lines_above_the_title(tmp_path):
+    report = _made(tmp_path, ["1", "Ofsted", "Piccadilly Gate, Manchester", "Metropolitan Borough of",
+                              "Barnsley Council",
+                              "Inspection of children's social care services",
+                              "Inspection dates: 3 to 14 September 2018", "Judgement Grade",
+                              *ilacs()[4:]])
+    assert report.local_authority == "Barnsley"
+    assert report.provider_name == "Barnsley (local authority)"
+    assert not report.needs_review, report.review_reasons

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 
-from .local_authority import (days_between, dates_after, flat, new_report, read_table, require,
-                              set_provider)
+from .local_authority import (days_between, dates_after, flat, name_before, new_report,
+                              read_table, require, set_provider)
 
 REPORT_TYPE = "ilacs"
 _LEADERS = r"The impact of leaders on (?:social work )?practice with children and families"
@@ -41,7 +41,7 @@ def detect(doc) -> bool:
 def parse(doc):
     text = flat(doc.fast_text(1))
     report = new_report(REPORT_TYPE, None)
-    set_provider(report, _provider(text))
+    set_provider(report, _provider(text, doc.fast_text(1)))
     report.inspection_date, report.inspection_end_date = dates_after(text, r"Inspection dates?:?")
     header = re.search(r"Judgement\s+Grade", text)
     judgements, labels = read_table(text, ROWS, header.end() if header else 0)
@@ -78,11 +78,14 @@ def _incomplete(judgements: dict, first_day: str | None) -> bool:
     return bool(_missing(judgements)) or no_overall
 
 
-def _provider(text: str) -> str | None:
+def _provider(text: str, page: str) -> str | None:
     if text.startswith("Inspection of"):  # 2023+: "Inspection of Bedford local authority ..."
         match = re.match(r"Inspection of (.+?)\s+(?:local\s+authority\s+)?children's\s+services",
                          text)
-    else:  # 2018-22: "1 Blackpool Borough Council Inspection of children's social care ..."
-        match = re.match(r"(?:\d+\s+)?(.+?)\s+Inspection of (?:local authority )?children's",
-                         text)
+        return match.group(1) if match else None
+    # 2018-22: "1 / Blackpool Borough Council / Inspection of children's social care ..."
+    above = name_before(page, r"Inspection of (?:local authority )?children's")
+    if above:
+        return above
+    match = re.match(r"(?:\d+\s+)?(.+?)\s+Inspection of (?:local authority )?children's", text)
     return match.group(1) if match else None

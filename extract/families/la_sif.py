@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 
-from .local_authority import (GRADE, dates_after, flat, new_report, read_table, require,
-                              set_provider, token)
+from .local_authority import (GRADE, dates_after, flat, name_before, new_report, read_table,
+                              require, set_provider, token)
 
 REPORT_TYPE = "la-sif"
 _TITLE = r"(Re-?\s?inspection|Inspection) of services for children in need of help and protection"
@@ -54,7 +54,8 @@ def parse(doc):
     kind = "sif-reinspection" if title.group(1).lower().startswith("re") else "sif"
     report = new_report(REPORT_TYPE, kind)
     name = re.match(r"(?:\d+\s+)?(.+?)\s+" + _TITLE, text, re.I)
-    set_provider(report, name.group(1) if name else None)
+    set_provider(report, name_before(doc.fast_text(1), _TITLE.split(" of ")[0] + " of")
+                 or (name.group(1) if name else None))
     report.inspection_date, report.inspection_end_date = dates_after(text, r"Inspection dates?:?")
 
     judgements, labels = read_table(text, ROWS)

@@ -21,7 +21,7 @@ import re
 from datetime import date
 
 from ..dates import parse_date, parse_date_range
-from .local_authority import flat, new_report, require, set_provider
+from .local_authority import flat, heading_name, new_report, require, set_provider
 from .unconfirmed import flag_if_unconfirmed
 
 _FOCUSED = re.compile(r"Focused visit to (.+?) children's services", re.I)
@@ -53,7 +53,9 @@ def parse(doc):
         kind = "focused visit" if focused else "monitoring visit"
         report = (new_report("la-focused-visit", "focused-visit") if focused
                   else new_report("la-monitoring-visit", "monitoring-visit"))
-        set_provider(report, (focused or monitoring).group(1))
+        heading = heading_name(doc.fast_text(1), "Focused visit to" if focused
+                               else "Monitoring visit (?:to|of)")
+        set_provider(report, heading or (focused or monitoring).group(1))
         visit = re.search(rf"summarises the findings of (?:a|the) (?:\w+ )?{kind}", text, re.I)
         if visit:
             # "on 4 and 5 November": a date with no year takes the year of the letter's date.

@@ -142,6 +142,42 @@ def canonical_authority(printed: str) -> tuple[str | None, str]:
     return (found[1] if found else None), display
 
 
+def name_before(page: str, title: str) -> str | None:
+    """The authority's name printed on the lines just above a title (``title``: a regex the
+    title line starts with): one, two or three lines joined ("Metropolitan Borough of
+    Barnsley" / "Council"), the shortest join the table knows; else the line(s) as printed
+    (the caller flags a name the table does not know). None when there is no such title."""
+    lines = [line.strip() for line in page.splitlines() if line.strip()]
+    for index, line in enumerate(lines):
+        if re.match(title, line, re.I):
+            break
+    else:
+        return None
+    above = [line for line in lines[max(0, index - 3):index] if not re.fullmatch(r"\d+", line)]
+    for count in range(1, len(above) + 1):
+        joined = " ".join(above[-count:])
+        if canonical_authority(joined)[0]:
+            return joined
+    return " ".join(above) or None
+
+
+def heading_name(page: str, marker: str) -> str | None:
+    """The name after a heading's opening words ("Focused visit to Bristol City Council"),
+    with the heading's next line when the heading wraps, never the letter's first sentence."""
+    lines = [line.strip() for line in page.splitlines() if line.strip()]
+    for index, line in enumerate(lines):
+        match = re.match(marker + r"\s+(.+)$", line, re.I)
+        if match:
+            name = match.group(1)
+            following = lines[index + 1] if index + 1 < len(lines) else ""
+            if (not re.search(r"services?$", name, re.I) and following
+                    and len(following) < 40 and not re.match(r"(?:This|Dear|Between)\b",
+                                                             following)):
+                name += " " + following
+            return name
+    return None
+
+
 def authority_in(text: str) -> str | None:
     """The one local authority the table knows that ``text`` names (longest name wins where
     one contains another: "North Somerset", not "Somerset"), or None when none or several."""
