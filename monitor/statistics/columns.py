@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .errors import MIError
 
@@ -166,9 +167,13 @@ class Columns:
 
     def get(self, row, name):
         index = self.fields.get(name)
-        if index is None or index >= len(row):
-            return None
-        return row[index]
+        return None if index is None or index >= len(row) else row[index]
+
+    def getter(self, name):
+        """A function row -> the field's cell (None when the file has no such column); rows
+        must be as wide as the header."""
+        index = self.fields.get(name)
+        return (lambda row: None) if index is None else (lambda row: row[index])
 
 
 def _candidates(folded: str):
@@ -229,6 +234,7 @@ def find_header(rows) -> Columns:
                   f"in the first {HEADER_SEARCH_ROWS} rows)")
 
 
+@lru_cache(maxsize=256)
 def event_kind(text) -> str | None:
     """"SC – Emergency inspection" → emergency; unknown wording → its own folded slug."""
     folded = fold(text)
@@ -237,6 +243,7 @@ def event_kind(text) -> str | None:
     return EVENT_TYPES.get(folded) or re.sub(r"[^a-z0-9]+", "_", folded).strip("_")
 
 
+@lru_cache(maxsize=256)
 def provision_type(text) -> str | None:
     folded = fold(text)
     if not folded:

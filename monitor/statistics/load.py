@@ -35,7 +35,7 @@ from pathlib import Path
 from extract.grades import grade_token
 
 from ..history import OVERALL, scale_for, utcnow
-from .columns import (CHILDRENS_HOME_TYPES, FRAMEWORK_2015, GRADE_WORDINGS, HEADLINES,
+from .columns import (CHILDRENS_HOME_TYPES, FIELDS, FRAMEWORK_2015, GRADE_WORDINGS, HEADLINES,
                       NUMERIC_GRADES, event_kind, fold, provision_type)
 from .errors import MIError
 from .read import read_table
@@ -84,6 +84,7 @@ class FileResult:
 
 # --- values ---------------------------------------------------------------------------------
 
+@lru_cache(maxsize=16384)
 def parse_date(value) -> str | None:
     """DD/MM/YYYY (or a spreadsheet date, or ISO) → ISO; empty → None; anything else raises
     ValueError with the value."""
@@ -107,6 +108,7 @@ def parse_date(value) -> str | None:
     return dt.date(year, month, day).isoformat()  # ValueError for 31/02/2019
 
 
+@lru_cache(maxsize=65536)
 def _text(value) -> str | None:
     text = " ".join(str(value or "").split())
     return None if text.lower() in _NONE else text
@@ -177,8 +179,13 @@ def parse_file(path: str | Path) -> tuple[FileResult, list, list, dict]:
     judgements: dict[tuple, dict] = {}
     providers: dict[str, dict] = {}
     dates = []
+    get = {name: columns.getter(name) for name in FIELDS}
+    width = max([index for index in columns.fields.values()]
+                + [index for index, _, _ in columns.judgements]) + 1
     for offset, row in enumerate(table.rows):
-        urn = _text(columns.get(row, "urn"))
+        if len(row) < width:
+            row = row + [""] * (width - len(row))
+        urn = _text(get["urn"](row))
         if not urn:
             continue  # blank lines, footnotes
         urn = urn.upper()
@@ -186,7 +193,7 @@ def parse_file(path: str | Path) -> tuple[FileResult, list, list, dict]:
         result.rows += 1
         parsed = {}
         for name in ("inspection_date", "publication_date", "registration_date"):
-            value = columns.get(row, name)
+            value = get[name](row)
             try:
                 parsed[name] = parse_date(value)
             except ValueError:
@@ -195,15 +202,15 @@ def parse_file(path: str | Path) -> tuple[FileResult, list, list, dict]:
                               f"{name.replace('_', ' ')} column") from None
             if parsed[name] and name != "publication_date":
                 dates.append(parsed[name])  # published after the as-at date, often
-        ptype = provision_type(columns.get(row, "provision_type"))
-        _merge_provider(providers.setdefault(urn, {}), columns, row, ptype,
+        ptype = provision_type(get["provision_type"](row))
+        _merge_provider(providers.setdefault(urn, {}), get, row, ptype,
                         parsed["registration_date"])
-        printed_type = _text(columns.get(row, "event_type"))
+        printed_type = _text(get["event_type"](row))
         kind = event_kind(printed_type)
         date = parsed["inspection_date"]
         if not kind and not date:
             continue  # a provider with no inspection yet
-        number = _text(columns.get(row, "event_number"))
+        number = _text(get["event_number"](row))
         key = number or f"{date}/{kind}"
         inspection = {"urn": urn, "inspection_key": key, "event_number": number,
                       "event_type": kind, "event_type_printed": printed_type,
@@ -211,7 +218,7 @@ def parse_file(path: str | Path) -> tuple[FileResult, list, list, dict]:
                       "provision_type": ptype, "overall": None}
         areas = {}
         for index, area, label in columns.judgements:
-            token, unread = _grade(row[index] if index < len(row) else "", kind)
+            token, unread = _grade(row[index], kind)
             if unread:
                 result.unread_grades += 1
                 if len(result.unread_examples) < 3 and fold(row[index]) not in [
@@ -254,19 +261,19 @@ def framework_areas(areas: dict, date: str | None, ptype: str | None) -> dict:
     return {FRAMEWORK_2015.get(area, area): value for area, value in areas.items()}
 
 
-def _merge_provider(provider: dict, columns, row, ptype, registration_date):
+def _merge_provider(provider: dict, get, row, ptype, registration_date):
     """Within one file the provider's last non-empty value of each field wins."""
-    name = _text(columns.get(row, "name"))
+    name = _text(get["name"](row))
     values = {
         "name": None if not name or name.lower() == REDACTED else name,
         "provider_type": ptype,
-        "local_authority": _local_authority(_text(columns.get(row, "local_authority"))),
-        "owner": _text(columns.get(row, "owner")),
-        "status": _text(columns.get(row, "status")),
+        "local_authority": _local_authority(_text(get["local_authority"](row))),
+        "owner": _text(get["owner"](row)),
+        "status": _text(get["status"](row)),
         "registration_date": registration_date,
-        "places": _places(columns.get(row, "places")),
+        "places": _places(get["places"](row)),
     }
-    values["region"] = _region(_text(columns.get(row, "region")), values["local_authority"])
+    values["region"] = _region(_text(get["region"](row)), values["local_authority"])
     for key, value in values.items():
         if value is not None:
             provider[key] = value
