@@ -224,3 +224,20 @@ def test_an_announced_lscb_review_that_cannot_be_found_is_flagged(tmp_path):
     assert "lscb_review" not in report.judgements
     assert report.needs_review
     assert report.pages_read == [1, 2, 3]
+
+
+def test_a_sif_reinspection_without_an_lscb_review_is_searched_and_not_flagged():
+    """Rotherham 2018 announces no LSCB review: the back is searched for an appended one
+    (none), nothing is invented and nothing is flagged."""
+    report = extract_file(FIXTURES / "ilacs_80543_rotherham_2018-01-29.pdf")
+    assert report.inspection_kind == "sif-reinspection"
+    assert "lscb_review" not in report.judgements
+    assert report.local_authority == "Rotherham"
+    assert (report.inspection_date, report.inspection_end_date) == ("2017-11-06", "2017-11-30")
+    assert not report.needs_review
+
+
+def test_an_lscb_verdict_sentence_ending_in_a_full_stop():
+    report = extract_file(FIXTURES / "ilacs_80458_darlington_2015-09-01.pdf")
+    assert report.judgements["lscb_review"] == "requires_improvement"
+    assert (report.inspection_date, report.inspection_end_date) == ("2015-06-23", "2015-07-16")
