@@ -7,6 +7,11 @@
 
 Both can be stopped and started again on the same port (``stop()`` / ``start()``), to test a
 receiver that is down and comes back. ``WebhookSink.fail_with = 500`` makes it refuse posts.
+
+``MailSink.refuse`` answers RCPT with an SMTP refusal on demand (``{"bad@x.org": "550 5.1.1 no
+such mailbox"}``, or ``{"*": "451 4.3.2 try later"}`` for everyone); ``TrickleSink`` is a webhook
+that answers one byte every ``interval`` seconds (a slow destination). ``python tests/servers.py
+smtp|http --log FILE`` runs a sink in its own process, one JSON line per message received.
 """
 from __future__ import annotations
 
@@ -47,12 +52,25 @@ class MailSink:
         #: While set, each message is recorded but its "250 OK" is withheld (the sender waits):
         #: a sender killed meanwhile has delivered a message it never heard confirmed.
         self.hold = threading.Event()
+        #: RCPT refusals on demand: {address or "*": "550 5.1.1 no such mailbox"}.
+        self.refuse: dict[str, str] = {}
+        #: Called with each message received (parsed) and its envelope recipients.
+        self.on_message = None
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        answer = self.refuse.get(address) or self.refuse.get("*")
+        if answer:
+            return answer
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
         msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self._lock:
             self.messages.append(msg)
             self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        if self.on_message is not None:
+            self.on_message(msg, list(envelope.rcpt_tos))
         while self.hold.is_set():
             await asyncio.sleep(0.05)
         return "250 OK"
@@ -97,6 +115,15 @@ class MailSink:
                 out[part.get_content_type()] = part.get_content()
         return out
 
+    @staticmethod
+    def fingerprint(msg) -> str:
+        """A hash of what a reader sees — From, Subject and every text part — leaving out what
+        differs between two sends of the same message (To, Date, Message-ID, MIME boundaries)."""
+        import hashlib
+        seen = [str(msg["From"]), str(msg["Subject"])]
+        seen += [f"{kind}\n{text}" for kind, text in sorted(MailSink.parts(msg).items())]
+        return hashlib.sha256("\n\0".join(seen).encode()).hexdigest()
+
 
 class WebhookSink:
     """An HTTP server that records each JSON POST (Apprise's json:// sends one per message)."""
@@ -105,6 +132,7 @@ class WebhookSink:
         self.port = port or free_port()
         self.posts: list[dict] = []
         self.fail_with: int | None = None
+        self.current = threading.local()     # .path of the request being handled
         self._server = None
         self._thread = None
 
@@ -114,6 +142,7 @@ class WebhookSink:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                sink.current.path = self.path
                 if sink.fail_with:
                     self.send_response(sink.fail_with)
                     self.end_headers()
@@ -157,3 +186,120 @@ class WebhookSink:
 
     def wait_for(self, count: int, timeout: float = 10) -> bool:
         return _wait(lambda: len(self.posts) >= count, timeout)
+
+
+class TrickleSink:
+    """A webhook that accepts a POST and then answers one byte every ``interval`` seconds for
+    ``total`` seconds: a destination slow enough to defeat any per-read socket timeout."""
+
+    def __init__(self, interval: float = 2.0, total: float = 120.0, port: int | None = None):
+        self.port = port or free_port()
+        self.interval, self.total = interval, total
+        self.posts = 0
+        self._server = None
+        self._stop = threading.Event()
+
+    def _handler(self):
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                sink.posts += 1
+                answer = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"
+                end = time.monotonic() + sink.total
+                try:
+                    for byte in answer:
+                        if sink._stop.wait(sink.interval) or time.monotonic() > end:
+                            return
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                except OSError:            # the sender gave up and closed: fine
+                    return
+
+            def log_message(self, *args):
+                pass
+
+        return Handler
+
+    def start(self) -> "TrickleSink":
+        self._stop.clear()
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler())
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def url(self, path: str = "") -> str:
+        return f"json://127.0.0.1:{self.port}/{path}"
+
+
+def _serve(argv=None) -> None:
+    """A sink in its own process (benchmarks, soak): prints its port, then one JSON line per
+    message to --log: SMTP {"rcpt": [...], "fingerprint": ...}; HTTP {"path", "body"}.
+    Stops on SIGTERM or when stdin closes."""
+    import argparse
+    import signal
+    import sys
+    parser = argparse.ArgumentParser()
+    parser.add_argument("kind", choices=["smtp", "http"])
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--log", required=True)
+    args = parser.parse_args(argv)
+    out = open(args.log, "a", buffering=1)
+    lock = threading.Lock()
+
+    def write(record: dict) -> None:
+        with lock:
+            out.write(json.dumps(record) + "\n")
+
+    if args.kind == "smtp":
+        sink = MailSink(args.port or None)
+        sink.on_message = lambda msg, rcpt: write(
+            {"rcpt": rcpt, "fingerprint": MailSink.fingerprint(msg)})
+        sink.messages = _Discard()
+        sink.envelopes = _Discard()
+    else:
+        sink = WebhookSink(args.port or None)
+        sink.posts = _Posts(write)
+        sink.posts.sink = sink
+    sink.start()
+    print(sink.port, flush=True)
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
+    try:
+        sys.stdin.read()
+    finally:
+        sink.stop()
+        out.close()
+
+
+class _Discard(list):
+    def append(self, item):          # a process sink keeps nothing in memory
+        pass
+
+
+class _Posts(list):
+    def __init__(self, write):
+        super().__init__()
+        self.write = write
+
+    sink = None
+
+    def append(self, post):
+        self.write({"path": getattr(self.sink.current, "path", None), "post": post})
+
+
+if __name__ == "__main__":
+    _serve()
