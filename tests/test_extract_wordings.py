@@ -256,3 +256,17 @@ def test_the_council_name_is_read_from_the_lines_above_the_title(tmp_path):
     assert report.local_authority == "Barnsley"
     assert report.provider_name == "Barnsley (local authority)"
     assert not report.needs_review, report.review_reasons
+
+
+@pytest.mark.parametrize("sentence,token", [
+    ("At this interim inspection, Ofsted judges that the home has declined in effectiveness.",
+     "declined_effectiveness"),
+    ("At this interim inspection, we judge that the home has declined effectiveness.",
+     "declined_effectiveness"),
+    ("At this interim inspection, Ofsted judges that the home has sustained effectiveness.",
+     "sustained_effectiveness"),
+])
+def test_interim_outcome_wordings(sentence, token):
+    from extract.families.social_care_fields import interim_outcome
+
+    assert interim_outcome(sentence)[0] == token

@@ -73,9 +73,11 @@ def interim_outcome(text: str) -> tuple[str | None, str | None, list[str]]:
     inspection" for a home with no children yet."""
     flat = re.sub(r"\s+", " ", text)
     readings = []
-    field = re.search(r"^Judgement outcome:\s*(.+)$", text, re.M)
+    field = re.search(r"^(?:Judgement outcome|Interim (?:inspection )?judgement"
+                      r"|Outcome of (?:this|the) interim inspection):?\s*(.+)$", text, re.M | re.I)
     sentence = re.search(
-        r"(At this interim inspection, Ofsted judges that the home has)\s+([^.]+)\.", flat, re.I)
+        r"(At this interim inspection,? (?:Ofsted|we|the inspectors?) judges? that the home has)"
+        r"\s+([^.]+)\.", flat, re.I)
     if field and grade_token(field.group(1)):
         readings.append((grade_token(field.group(1)), "Judgement outcome"))
     if sentence and grade_token(sentence.group(2)):
