@@ -207,9 +207,10 @@ def test_events_page_shows_filters_and_explains_bad_ones(client):
     assert "kind-tag kind-downgrade" in table and "kind-tag kind-enforcement" not in table
 
 
-def test_events_pages_older_events_by_id(client, monkeypatch):
+def test_events_pages_older_events_by_id(site_db, monkeypatch):
     from monitor.web.views import events
     monkeypatch.setattr(events, "PAGE_SIZE", 3)
+    client = TestClient(create_app(site_db, datasette=False, page_cache=False))
     first = client.get("/events")
     older = re.search(r'href="/events\?before=(\d+)"', first.text)
     assert older, "an 'Older events' link"
@@ -341,3 +342,26 @@ def test_page_markup_is_accessible_basics(client):
         assert 'href="#main"' in html and '<main id="main"' in html
         for field_id in re.findall(r'<(?:input|select)[^>]* id="([^"]+)"', html):
             assert f'for="{field_id}"' in html, f"{path}: #{field_id} has no label"
+
+
+# ---- the page cache --------------------------------------------------------------------
+def test_pages_are_cached_until_the_data_changes_and_answer_if_none_match(tmp_path):
+    from conftest import store_provider
+    from monitor.schema import open_db
+    path = tmp_path / "ofsted-watch.db"
+    web_data.fill(path)
+    app = create_app(path, datasette=False)
+    with TestClient(app) as c:
+        first = c.get("/local-authority/derbyshire")
+        etag = first.headers["etag"]
+        again = c.get("/local-authority/derbyshire", headers={"if-none-match": etag})
+        assert again.status_code == 304 and again.content == b""
+        assert again.headers["x-frame-options"] == "DENY"
+        db = open_db(path)
+        store_provider(db, "SC100077", local_authority="Derbyshire")   # the service writes
+        db.conn.close()
+        fresh = c.get("/local-authority/derbyshire", headers={"if-none-match": etag})
+        assert fresh.status_code == 200 and "SC100077" in fresh.text
+        assert fresh.headers["etag"] != etag
+        assert c.get("/provider/SC100077").status_code == 200
+        assert c.get("/provider/SC999999").status_code == 404      # errors are never cached

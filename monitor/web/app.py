@@ -23,6 +23,7 @@ from starlette.staticfiles import StaticFiles
 
 from ..schema import open_db
 from . import headers
+from .cache import PageCache
 from .queries import Store
 from .render import environment, not_found, page
 from .views import events, groups, home, provider, search, subscribe
@@ -53,12 +54,14 @@ def _server_error(request: Request, exc: Exception):
 
 def create_app(db_path: str | Path, *, public_url: str | None = None,
                snapshot_path: str | Path | None = None, datasette: bool = True,
-               snapshot_interval: float = 10.0, debug: bool = False) -> Starlette:
+               snapshot_interval: float = 10.0, page_cache: bool = True,
+               debug: bool = False) -> Starlette:
     """The site over ``db_path`` (created and migrated if it does not exist yet).
 
     ``public_url`` is the site's own address for links that leave it (feeds); without it the
     address the request came to is used. ``snapshot_path`` is where the public snapshot for
-    ``/data`` is written (default: beside the database, ``NAME.public.db``).
+    ``/data`` is written (default: beside the database, ``NAME.public.db``). ``page_cache``
+    keeps rendered pages until the database changes (``cache.py``).
     """
     db_path = str(db_path)
     open_db(db_path).conn.close()  # make and migrate it once; pages only read
@@ -87,7 +90,9 @@ def create_app(db_path: str | Path, *, public_url: str | None = None,
         routes += [Route("/data", lambda request: RedirectResponse("/data/", 301)),
                    Mount("/data", app=DataApp(keeper))]
     app = Starlette(
-        debug=debug, routes=routes, middleware=[Middleware(headers.SecurityHeaders)],
+        debug=debug, routes=routes,
+        middleware=[Middleware(headers.SecurityHeaders)]
+        + ([Middleware(PageCache, store=store)] if page_cache else []),
         exception_handlers={HTTPException: _http_error, 500: _server_error})
     app.state.store = store
     app.state.public_url = public_url.rstrip("/") if public_url else None

@@ -15,6 +15,8 @@ import jinja2
 from . import words
 
 EMPTY_UPDATED = "2026-01-01T00:00:00+00:00"
+#: Entries in a feed: the newest reports' news (a reader polls; older news is on the page).
+MAX_ENTRIES = 50
 
 
 def tag_base(public_url: str) -> str:
@@ -62,6 +64,7 @@ def atom(env: jinja2.Environment, groups: list[dict], *, title: str, public_url:
     """The feed for a list of event groups (``queries.group_events``), newest first."""
     base = public_url.rstrip("/")
     tag = tag_base(public_url)
+    groups = groups[:MAX_ENTRIES]
     entries = [entry(g, base, tag) for g in groups]
     return env.get_template("feed.xml").render(
         id=tag + self_path.lstrip("/"), title=title, self_url=base + self_path,

@@ -2,12 +2,11 @@
 
 One read-only connection per thread (Starlette runs page functions in a thread pool). Names that
 appear in URLs — local authorities, owners, provider types — come from a small directory built
-from ``providers`` and rebuilt only when the database file changes (its and its WAL's mtime),
+from ``providers`` and rebuilt only when the database changes (``PRAGMA data_version``),
 so a page never scans the providers table for a slug.
 """
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from ..history import load_extraction, provider_history, report_sort_key
+from ..history import load_extraction, provider_history
 from . import words
 
 #: The columns an event row carries everywhere (pages, CSV, JSON, feeds).
@@ -31,6 +30,9 @@ _EVENT_SELECT = (
     "from events e left join reports r on r.file_id = e.report_id "
     "left join providers p on p.urn = e.urn")
 _CHUNK = 900
+#: Grades that rank on a scale (a headline like "not judged" is no current grade).
+_RANKED = {token for token, (scale, _) in words.SCALES.items()
+           if scale not in ("none", "unknown")}
 
 
 @dataclass
@@ -69,6 +71,8 @@ class Store:
         self._lock = threading.Lock()
         self._directory: Directory | None = None
         self._directory_stamp = None
+        self._version_conn: sqlite3.Connection | None = None
+        self._build_lock = threading.Lock()
 
     # ---- connections -------------------------------------------------------------------
     def db(self) -> sqlite_utils.Database:
@@ -81,23 +85,21 @@ class Store:
             db = self._local.db = sqlite_utils.Database(conn)
         return db
 
-    def stamp(self) -> tuple:
-        """Changes whenever a commit reaches the database file or its write-ahead log."""
-        out = []
-        for suffix in ("", "-wal"):
-            try:
-                st = os.stat(self.db_path + suffix)
-                out += [st.st_mtime_ns, st.st_size]
-            except FileNotFoundError:
-                out += [0, 0]
-        return tuple(out)
+    def stamp(self) -> int:
+        """Changes whenever another connection commits to the database (PRAGMA data_version,
+        asked on one connection kept for this)."""
+        with self._lock:
+            if self._version_conn is None:
+                self._version_conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True,
+                                                     check_same_thread=False)
+            return self._version_conn.execute("pragma data_version").fetchone()[0]
 
     # ---- the directory of slugs --------------------------------------------------------
     def directory(self) -> Directory:
         stamp = self.stamp()
         if self._directory is not None and stamp == self._directory_stamp:
             return self._directory
-        with self._lock:
+        with self._build_lock:
             if self._directory is None or stamp != self._directory_stamp:
                 self._directory = self._build_directory()
                 self._directory_stamp = stamp
@@ -129,44 +131,39 @@ class Store:
 
     # ---- providers of a group, with their current grade and direction of travel ---------
     def provider_summaries(self, urns: list[str]) -> list[dict]:
+        """Each provider with its current headline grade (latest graded report), its last
+        inspection and its direction of travel, most recently inspected first."""
         db = self.db()
-        providers: dict[str, dict] = {}
-        reports: dict[str, list[dict]] = {}
+        out = []
         for start in range(0, len(urns), _CHUNK):
             chunk = urns[start:start + _CHUNK]
             marks = ",".join("?" * len(chunk))
-            for row in db.execute(
-                    f"select urn, name, provider_type, local_authority, region, owner, status "
-                    f"from providers where urn in ({marks})", chunk):
-                providers[row[0]] = dict(zip(
-                    ("urn", "name", "provider_type", "local_authority", "region", "owner",
-                     "status"), row))
-            for row in db.execute(
-                    f"select urn, file_id, inspection_date, publication_date, overall, "
-                    f"report_type from reports where urn in ({marks})", chunk):
-                reports.setdefault(row[0], []).append(dict(zip(
-                    ("urn", "file_id", "inspection_date", "publication_date", "overall",
-                     "report_type"), row)))
-        out = []
-        for urn in urns:
-            p = providers.get(urn)
-            if p is None:
-                continue
-            items = sorted(reports.get(urn, []), key=report_sort_key)
-            graded = [r for r in items if words.grade_rank(r["overall"])]
-            latest = items[-1] if items else None
-            current = graded[-1] if graded else None
-            previous = graded[-2] if len(graded) > 1 else None
-            p.update({
-                "current_grade": current["overall"] if current else None,
-                "last_inspection": (latest or {}).get("inspection_date"),
-                "report_type": (latest or {}).get("report_type"),
-                "reports": len(items),
-                "direction": direction(previous and previous["overall"],
-                                       current and current["overall"]),
-                "previous_grade": previous["overall"] if previous else None,
-            })
-            out.append(p)
+            providers = {row[0]: row for row in db.execute(
+                f"select urn, name, provider_type, local_authority, region, owner, status "
+                f"from providers where urn in ({marks})", chunk)}
+            facts: dict[str, list] = {}
+            # oldest first per provider, in the order history.report_sort_key gives
+            for urn, inspected, overall, report_type in db.execute(
+                    f"select urn, inspection_date, overall, report_type from reports "
+                    f"where urn in ({marks}) order by urn, "
+                    f"coalesce(inspection_date, publication_date, ''), "
+                    f"coalesce(publication_date, ''), file_id", chunk):
+                f = facts.get(urn)
+                if f is None:   # [last inspection, report type, current, previous, count]
+                    f = facts[urn] = [None, None, None, None, 0]
+                f[0], f[1] = inspected, report_type
+                f[4] += 1
+                if overall in _RANKED:
+                    f[3], f[2] = f[2], overall
+            for urn, row in providers.items():
+                last, report_type, current, previous, count = facts.get(
+                    urn, (None, None, None, None, 0))
+                out.append({
+                    "urn": urn, "name": row[1], "provider_type": row[2],
+                    "local_authority": row[3], "region": row[4], "owner": row[5],
+                    "status": row[6], "current_grade": current, "last_inspection": last,
+                    "report_type": report_type, "reports": count,
+                    "direction": direction(previous, current), "previous_grade": previous})
         out.sort(key=lambda p: (p["last_inspection"] or "", p["urn"]), reverse=True)
         return out
 
@@ -212,8 +209,16 @@ class Store:
             params.append(filters.before)
         if not filters.include_baseline:
             where.append("e.baseline = 0")
-        sql = _EVENT_SELECT + (" where " + " and ".join(where) if where else "") + \
-            " order by e.id desc limit ?"
+        # pick the ids first, joining only what the filters need, then read the rows: a report
+        # row is wide (its extraction), so it is read for the events shown, not every candidate
+        joins = ""
+        if filters.since or filters.until:
+            joins += " join reports r on r.file_id = e.report_id"
+        if any((filters.local_authority, filters.owner, filters.provider_type)):
+            joins += " join providers p on p.urn = e.urn"
+        inner = "select e.id from events e" + joins + \
+            (" where " + " and ".join(where) if where else "") + " order by e.id desc limit ?"
+        sql = _EVENT_SELECT + f" where e.id in ({inner}) order by e.id desc"
         params.append(limit)
         return [event_row(row) for row in self.db().execute(sql, params)]
 
@@ -257,7 +262,7 @@ def event_row(row) -> dict:
     event = dict(zip(EVENT_COLUMNS, row))
     event["serious"] = bool(event["serious"])
     event["baseline"] = bool(event["baseline"])
-    return event
+    return words.present_event(event)
 
 
 def direction(previous: str | None, current: str | None) -> str:

@@ -15,8 +15,21 @@ TEMPLATES = Path(__file__).parent / "templates"
 FORMATS = ("atom", "csv", "json")
 
 
+class Environment(jinja2.Environment):
+    """Jinja with ``row.name`` read as a key first when ``row`` is a dict (every row here is):
+    the default tries the attribute first and pays for an exception on every lookup."""
+
+    def getattr(self, obj, attribute):
+        if type(obj) is dict:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
 def environment() -> jinja2.Environment:
-    env = jinja2.Environment(
+    env = Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         autoescape=jinja2.select_autoescape(["html", "svg", "xml"], default=True),
         trim_blocks=True, lstrip_blocks=True)

@@ -5,6 +5,7 @@ report-type labels, grade words), so a module that moves is fixed here once.
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -99,6 +100,7 @@ def region_name(code: str | None) -> str | None:
     return REGIONS.get(code, code)
 
 
+@functools.lru_cache(maxsize=65536)
 def slugify(name: str | None) -> str:
     """A stable lowercase-hyphen slug of a name as stored ("St Helens" → "st-helens").
     Accents fold to plain letters, "&" reads "and"; a slug of a slug is itself."""
@@ -166,3 +168,26 @@ def long_date(iso: str | None) -> str:
         return f"{day} {MONTHS[month - 1]} {year}"
     except (ValueError, IndexError):
         return iso
+
+
+def present_event(event: dict) -> dict:
+    """Add what a page shows of an event, in words, computed once here rather than by template
+    filters in a loop: kind, area and grades in words, CSS classes, link slugs, dates."""
+    kind = event.get("kind") or ""
+    if kind == "enforcement":
+        event["area_words"] = "Enforcement"
+        event["what"] = enforcement_words(event.get("area") or "")
+    else:
+        event["area_words"] = area_words(event.get("area") or "")
+        event["what"] = None
+    event["kind_words"] = kind_words(kind)
+    event["old_words"] = grade_words(event.get("old_grade")) if event.get("old_grade") else None
+    event["new_words"] = grade_words(event.get("new_grade"))
+    event["old_css"] = grade_class(event.get("old_grade"))
+    event["new_css"] = grade_class(event.get("new_grade"))
+    event["type_words"] = type_label(event.get("report_type"), event.get("provider_type"))
+    event["published_words"] = long_date(event["publication_date"]) \
+        if event.get("publication_date") else None
+    event["la_slug"] = slugify(event.get("local_authority"))
+    event["owner_slug"] = slugify(event.get("owner"))
+    return event

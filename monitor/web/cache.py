@@ -1,0 +1,115 @@
+"""A response cache for the site's own pages, exact to the database.
+
+Every page is a function of its URL and the data. The data changes when the service records a
+crawl (a few times a day), and SQLite says when it has (``PRAGMA data_version``, see
+``queries.Store.stamp``), so a page rendered once is served again until the next commit — never
+stale. Bounded in size (least recently used out first). Each cached page carries an ``ETag``
+(a hash of its body), so a feed reader polling with ``If-None-Match`` gets ``304 Not Modified``.
+``/data`` (Datasette) and ``/static`` are not cached here.
+"""
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+
+SKIP = ("/data", "/static")
+
+
+class PageCache:
+    def __init__(self, app, store, *, max_bytes: int = 64 * 1024 * 1024,
+                 max_body: int = 2 * 1024 * 1024):
+        self.app, self.store = app, store
+        self.max_bytes, self.max_body = max_bytes, max_body
+        self._entries: OrderedDict = OrderedDict()
+        self._bytes = 0
+        self._version = None
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def _get(self, version, key):
+        with self._lock:
+            if version != self._version:
+                self._entries.clear()
+                self._bytes = 0
+                self._version = version
+                return None
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def _put(self, version, key, entry) -> None:
+        size = len(entry[2])
+        with self._lock:
+            if version != self._version or size > self.max_body:
+                return
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old[2])
+            self._entries[key] = entry
+            self._bytes += size
+            while self._bytes > self.max_bytes and self._entries:
+                _, dropped = self._entries.popitem(last=False)
+                self._bytes -= len(dropped[2])
+
+    async def __call__(self, scope, receive, send):
+        path = scope.get("path", "")
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") \
+                or path.startswith(SKIP):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        version = self.store.stamp()
+        key = (path, scope.get("query_string", b""), headers.get(b"host", b""))
+        entry = self._get(version, key)
+        if entry is None:
+            self.misses += 1
+            entry = await self._render(scope, receive, send, version, key)
+            if entry is None:       # not cacheable: already sent as it came
+                return
+        else:
+            self.hits += 1
+        status, response_headers, body, etag = entry
+        if etag and etag.encode() in (headers.get(b"if-none-match") or b""):
+            await send({"type": "http.response.start", "status": 304,
+                        "headers": [(b"etag", etag.encode())]})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await send({"type": "http.response.start", "status": status,
+                    "headers": response_headers})
+        await send({"type": "http.response.body",
+                    "body": b"" if scope["method"] == "HEAD" else body})
+
+    async def _render(self, scope, receive, send, version, key):
+        """Run the page; keep a 200 response whole (then the caller sends it), pass any
+        other straight through."""
+        start: dict = {}
+        chunks: list[bytes] = []
+        passed = False
+
+        async def capture(message):
+            nonlocal passed
+            if message["type"] == "http.response.start":
+                start.update(message)
+                if message["status"] != 200:
+                    passed = True
+                    await send(message)
+                return
+            if passed:
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
+
+        await self.app(dict(scope, method="GET"), receive, capture)
+        if passed or not start:
+            return None
+        body = b"".join(chunks)
+        etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+        response_headers = [(k, v) for k, v in start.get("headers", [])
+                            if k.lower() not in (b"etag", b"content-length")]
+        response_headers += [(b"etag", etag.encode()),
+                             (b"content-length", str(len(body)).encode())]
+        entry = (200, response_headers, body, etag)
+        self._put(version, key, entry)
+        return entry
