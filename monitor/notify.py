@@ -31,6 +31,7 @@ import itertools
 import logging
 import os
 import re
+import select
 import smtplib
 import socket
 import ssl
@@ -39,7 +40,7 @@ import threading
 import time
 import types
 from collections import OrderedDict
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import apprise
 
@@ -91,10 +92,11 @@ def redact(url: str) -> str:
 
 def secrets_of(url: str) -> set[str]:
     """Parts of ``url`` that its privacy rendering hides: never let them reach a log."""
-    private = redact(url)
+    private = unquote(redact(url))
     tokens = set(re.split(r"[/:@?&=#,\s]+", private))
     found = {part for part in re.split(r"[/:@?&=#,\s]+", url or "")
              if len(part) >= 3 and part not in tokens}
+    found |= {unquote(part) for part in found}       # as a server would echo it back
     found.add(url)
     return {s for s in found if s}
 
@@ -336,7 +338,20 @@ _WATCHDOG = _Watchdog()
 # ---- email: one TLS context and one SMTP connection per worker, through Apprise's own send() ---
 
 _CURRENT = threading.local()    # .pool: the _SMTPPool of the Sender sending in this thread
-_IDLE_CHECK = 5.0               # a pooled connection idle longer than this is checked (NOOP)
+_IDLE_CHECK = 30.0              # a pooled connection idle longer than this is checked (NOOP)
+
+
+def _quiet(conn) -> bool:
+    """An idle SMTP connection still open and silent? (No round trip: a closed or
+    closing connection is readable — end of file, or the server's 421 goodbye.)"""
+    sock = conn.sock
+    if sock is None:
+        return False
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    return not readable
 
 
 def _note(code: int | None, text: str) -> None:
@@ -383,8 +398,8 @@ class _SMTPPool:
         if entry is None:
             return None
         conn, since = entry
-        if conn.sock is None:
-            self._forget(conn)
+        if not _quiet(conn):        # closed by the server, or it said something (421 ...)
+            self.discard(conn)
             return None
         if time.monotonic() - since > _IDLE_CHECK:
             try:

@@ -477,8 +477,15 @@ def _deliver(db, now: str, sender: Sender | None, subscription_ids, period: str 
         pool.shutdown(wait=True)
         if own_sender:
             sender.close()
-    for job in plan.deferred:
-        counts.add("deferred", job)
+    if plan.deferred:
+        notes = [(f"not tried in this run: {job.destination.split(':', 1)[-1]} overran the "
+                  f"send deadline ({sender.deadline:g} s) with another message", i)
+                 for job in plan.deferred for i in job.ids]
+        _write(db, lambda: db.conn.executemany(
+            "update deliveries set last_error = ? where id = ? and status in "
+            "('pending', 'retry')", notes), "note deferred deliveries")
+        for job in plan.deferred:
+            counts.add("deferred", job)
     unknown_total = db.execute(
         "select count(*) from deliveries where status = 'unknown'").fetchone()[0]
     if unknown or unknown_total:
