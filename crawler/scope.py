@@ -57,3 +57,20 @@ def parse_scope(text: str | list | tuple | None) -> tuple[str, list[tuple[str, s
     canonical = ",".join([kind] + [f"la:{c}" for c in sorted(las)]
                          + [f"region:{c}" for c in sorted(regs)])
     return canonical, params
+
+
+#: kinds whose providers another kind's search also lists
+_WITHIN = {"childrens-homes": {"social-care", "all"}, "la-childrens-services": {"social-care", "all"},
+           "social-care": {"all"}, "schools": {"all"}, "early-years": {"all"}}
+
+
+def covers(wider: str, scope: str) -> bool:
+    """Whether a crawl of canonical scope ``wider`` lists every provider a crawl of ``scope``
+    lists (same scope; a kind inside a wider kind; an un-narrowed scope covers its narrowings)."""
+    if wider == scope:
+        return True
+    wide_kind, *wide_parts = wider.split(",")
+    kind, *parts = scope.split(",")
+    if wide_parts and set(wide_parts) - set(parts):
+        return False                 # the wider crawl was narrowed to places this one is not in
+    return wide_kind == kind or wide_kind in _WITHIN.get(kind, set())

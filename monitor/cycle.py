@@ -4,10 +4,11 @@
 fresh subprocess with a timeout (Twisted's reactor cannot restart in one process); everything after
 it runs here, on one database connection, and the outcome is recorded in ``job_runs``.
 
-Baseline rule: when the history is empty (it has read no report yet) and the crawl
-succeeded, everything this cycle finds is the starting point — detect runs with
-``baseline=True``, so nobody is alerted about reports published before they started watching.
-If that first crawl fails, detection waits for the first crawl that succeeds.
+Baseline rule: written once, in ``monitor.store.is_news`` and applied when a report is first
+stored, whichever command's crawl found it: what the first successful crawl of a scope finds is
+the starting point, and nobody is alerted about it; a report first found after that is news.
+Detection honours each report's mark, so ``crawl``, ``run``, ``serve`` and ``detect`` agree in
+any order.
 """
 from __future__ import annotations
 
@@ -34,8 +35,9 @@ DELIVERY_LOCK = threading.Lock()
 @dataclass
 class CycleResult:
     crawl: dict
-    baseline: bool = False
-    events: list[int] = field(default_factory=list)
+    baseline: bool = False     # this cycle only recorded the starting point (a first run)
+    baseline_events: int = 0   # events recorded as history: nobody is alerted about them
+    events: list[int] = field(default_factory=list)   # news: events subscribers may receive
     event_kinds: dict[str, int] = field(default_factory=dict)
     queued: int = 0
     delivery: dict = field(default_factory=dict)   # deliver_due's counts of delivery rows
@@ -89,10 +91,12 @@ def run_cycle(db_path: str, *, base_url: str | None = None, pdf_dir: str | None 
     db = open_db(db_path)
     try:
         with DELIVERY_LOCK:
-            if result.ok or not empty_before:
-                result.baseline = empty_before
-                result.events = list(detect.detect(db, baseline=result.baseline, now=now) or [])
-                result.event_kinds = _kinds(db, result.events)
+            found = list(detect.detect(db, now=now) or [])
+            past = _past(db, found)
+            result.baseline_events = len(past)
+            result.events = [i for i in found if i not in past]
+            result.baseline = empty_before and result.ok and not result.events
+            result.event_kinds = _kinds(db, result.events)
             result.queued = outbox.enqueue(db, now=now) or 0
             waiting = unsent_ids(db)
             result.delivery = dict(outbox.deliver_due(db, now=now) or {})
@@ -115,6 +119,11 @@ def messages_sent(db, ids: list[int]) -> tuple[int, int]:
                             "join events e on e.id = d.event_id "
                             "where d.status = 'sent' and d.id in ({marks})", ids))
     return len(pairs), len({sub for sub, _ in pairs})
+
+
+def _past(db, event_ids: list[int]) -> set[int]:
+    return {row[0] for row in rows_in(db, "select id from events where baseline = 1 and "
+                                           "id in ({marks})", event_ids)}
 
 
 def _kinds(db, event_ids: list[int]) -> dict[str, int]:
@@ -162,13 +171,20 @@ def summarise(result: CycleResult) -> str:
     else:
         reason = c.get("reason") or "no reason given"
         crawl = f"Crawl {status}: {reason}; it will be tried again next cycle."
+    past = result.baseline_events
     if result.baseline:
-        found = f" (with {_plural(len(result.events), 'past event')})" if result.events else ""
+        found = f" (with {_plural(past, 'past event')})" if past else ""
         detected = (f"First run: what is already published is the baseline{found}; nobody is "
                     f"alerted about it.")
     elif result.events:
         kinds = ", ".join(f"{k} ×{n}" for k, n in result.event_kinds.items())
         detected = f"Detected {_plural(len(result.events), 'new event')} ({kinds})."
+        if past:
+            detected += (f" {_plural(past, 'past event')} recorded as the baseline: nobody is "
+                         f"alerted about them.")
+    elif past:
+        detected = (f"Recorded {_plural(past, 'past event')} from reports published before "
+                    f"watching began: nobody is alerted about them.")
     elif status != "ok" and not result.events:
         detected = "No detection this time."
     else:

@@ -50,12 +50,14 @@ def _load(db, urns: list[str]) -> dict[str, list[dict]]:
         for row in db.execute(
                 f"select r.file_id, r.urn, r.inspection_date, r.publication_date, "
                 f"r.enforcement, r.extraction is not null, r.needs_review, r.extract_error, "
-                f"m.detected from reports r "
+                f"m.detected, r.baseline, r.inspection_kind from reports r "
                 f"join monitor_reports m on m.report_id = r.file_id "
                 f"where r.urn in ({marks})", chunk):
-            file_id, urn, inspected, published, enforcement, read, review, error, detected = row
+            (file_id, urn, inspected, published, enforcement, read, review, error, detected,
+             known_before, kind) = row
             report = {"file_id": file_id, "urn": urn, "inspection_date": inspected,
                       "publication_date": published, "read": bool(read),
+                      "baseline": known_before, "kind": kind,
                       "enforcement": history.json_list(enforcement),
                       "review": bool(review or error or not read),
                       "detected": detected, "grades": {}}
@@ -79,11 +81,28 @@ def _ordered_areas(grades: dict) -> list[str]:
     return sorted(grades, key=lambda area: (area != history.OVERALL, area))
 
 
+class Unread(Exception):
+    """The inspection before this one could not be read: comparing with an older one would
+    send a wrong "from" grade, so the new report's grade events wait for it."""
+
+
+#: inspection kinds that carry four-point grades (None: the report could not be read at all)
+_GRADED_KINDS = {None, "full", "sif", "sif-reinspection", "ilacs-standard", "ilacs-short",
+                 "section-5"}
+
+
 def _previous_graded(reports: list[dict], report: dict, scale: str) -> dict | None:
-    """The provider's latest readable report before this inspection with a grade on ``scale``."""
+    """The provider's immediately previous inspection with a grade on ``scale`` (by inspection
+    date). Raises Unread when an inspection in between that would carry such a grade could not
+    be read."""
     when = _date(report)
     for other in reversed(reports):
-        if _date(other) >= when or other["review"]:
+        if _date(other) >= when:
+            continue
+        if other["review"]:
+            if other["kind"] in _GRADED_KINDS:
+                raise Unread(f"the previous inspection ({_date(other) or 'date unknown'}, "
+                             f"report {other['file_id']}) could not be read")
             continue
         if any(s == scale for _, s in other["grades"].values()):
             return other
@@ -118,7 +137,11 @@ def changes(reports: list[dict], report: dict) -> list[dict]:
             continue
         if scale not in _COMPARABLE:
             continue
-        previous = _previous_graded(reports, report, scale)
+        try:
+            previous = _previous_graded(reports, report, scale)
+        except Unread as exc:
+            report["held"] = str(exc)
+            return [f for f in found if f["kind"] == "enforcement"]
         old = previous["grades"].get(area) if previous else None
         if old and old[1] == scale:
             detail = {"scale": scale, "previous_report": previous["file_id"],
@@ -182,6 +205,11 @@ def _detect_provider(db, reports: list[dict], *, baseline: bool, now: str) -> li
                 "where r.urn = ? and coalesce(r.inspection_date, '') = ?",
                 [report["urn"], report["inspection_date"] or ""])}
         historical = when < latest
+        # the rule (monitor/store.py is_news): a report found before watching began never alerts;
+        # one first found after is news, even an older inspection published late. Reports stored
+        # without that knowledge (tests, imports) fall back to the caller's baseline flag.
+        quiet = bool(report["baseline"]) if report["baseline"] is not None \
+            else (baseline or historical)
         for change in changes(reports, report):
             key = (change["kind"], change["area"])
             if key in raised[when]:
@@ -195,12 +223,14 @@ def _detect_provider(db, reports: list[dict], *, baseline: bool, now: str) -> li
                 "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [report["file_id"], report["urn"], change["kind"], change["area"],
                  change.get("old_grade"), change.get("new_grade"), int(change["serious"]),
-                 int(baseline or historical), now, json.dumps(detail, sort_keys=True),
+                 int(quiet), now, json.dumps(detail, sort_keys=True),
                  # a baseline event is never fanned out: mark it done so enqueue skips it cheaply
-                 now if (baseline or historical) else None])
+                 now if quiet else None])
             if cursor.rowcount:
                 ids.append(cursor.lastrowid)
             raised[when].add(key)
-        db.execute("update monitor_reports set detected = ?, detected_at = ? where report_id = ?",
-                   [1 if report["review"] else 2, now, report["file_id"]])
+        held = report.get("held")
+        db.execute("update monitor_reports set detected = ?, detected_at = ?, held_reason = ? "
+                   "where report_id = ?",
+                   [1 if report["review"] or held else 2, now, held, report["file_id"]])
     return ids

@@ -37,6 +37,7 @@ class StorePipeline:
         # WAL + NORMAL: a killed process loses nothing committed; only a power cut could
         # drop the last transactions, which the next crawl fetches again
         self.db.execute("PRAGMA synchronous = NORMAL")
+        self.watching = store.watching_since(self.db, self.run_id)
 
     async def close_spider(self):
         if self.extract:
@@ -56,7 +57,9 @@ class StorePipeline:
         elif isinstance(item, ReportItem):
             sha, path, size = store_pdf(self.pdf_dir, item.body)
             item.body = None                      # the bytes are on disk now
-            if store.save_report(self.db, item, sha256=sha, path=str(path), size=size):
+            news = store.is_news(self.watching, item.publication_date)
+            if store.save_report(self.db, item, sha256=sha, path=str(path), size=size,
+                                 news=news):
                 self._stat("new_reports")
                 if self.extract:
                     await self._extract(item.file_id, item.urn, sha, str(path))

@@ -152,6 +152,19 @@ def m202_report_facts(db: sqlite_utils.Database):
     record_stored_extractions(db)
 
 
+@migrations()
+def m203_news_and_holds(db: sqlite_utils.Database):
+    """``reports.baseline``: 1 when the report was already published when watching began (found
+    by a crawl before the first successful crawl of a scope covering it), 0 when it is news,
+    null when stored without that knowledge (see ``store.is_news``).
+    ``monitor_reports.held_reason``: why a report's grade events wait (its previous inspection
+    could not be read)."""
+    if "baseline" not in db["reports"].columns_dict:
+        db["reports"].add_column("baseline", int)
+    if "held_reason" not in db["monitor_reports"].columns_dict:
+        db["monitor_reports"].add_column("held_reason", str)
+
+
 #: How long a writer waits for another to finish before giving up (milliseconds).
 BUSY_TIMEOUT_MS = 30_000
 

@@ -133,8 +133,38 @@ def save_provider(db, item) -> None:
                 [report["url"], item.urn, json.dumps(report), stamp])
 
 
-def save_report(db, item, *, sha256: str, path: str, size: int) -> bool:
-    """Store one downloaded report (its PDF is already on disk). False if it was known."""
+def watching_since(db, run_id: int | None) -> str | None:
+    """When watching began for this run's scope: the start of the first successful crawl, before
+    this run, of a scope that covers it (None: this run is part of the baseline)."""
+    from crawler.scope import covers
+    if not run_id:
+        return None
+    row = db.execute("select scope, started_at from crawl_runs where id = ?", [run_id]).fetchone()
+    if not row:
+        return None
+    scope, started = row
+    for prior_scope, prior_start in db.execute(
+            "select scope, started_at from crawl_runs where status = 'ok' and started_at <= ? "
+            "and id != ? order by started_at", [started, run_id]):
+        if covers(prior_scope or "", scope or ""):
+            return prior_start
+    return None
+
+
+def is_news(watching: str | None, publication_date: str | None) -> bool:
+    """THE baseline rule, in one place: a report is news when it is first found after watching
+    began for its scope and was not already published before that day. A report found by the
+    first successful crawl (or any before it), or published before watching began (listed then,
+    fetched later), is history: stored, shown, never alerted."""
+    if watching is None:
+        return False
+    return not (publication_date and publication_date < watching[:10])
+
+
+def save_report(db, item, *, sha256: str, path: str | None, size: int,
+                news: bool | None = None) -> bool:
+    """Store one downloaded report (its PDF is already on disk). False if it was known.
+    ``news``: whether it alerts anyone (``is_news``); None when the caller cannot know."""
     stamp = now()
     with _tx(db):
         if have_file(db, item.file_id):
@@ -145,6 +175,7 @@ def save_report(db, item, *, sha256: str, path: str, size: int) -> bool:
             "inspection_date": item.inspection_date, "publication_date": item.publication_date,
             "sha256": sha256, "size": size, "path": path, "downloaded_at": stamp,
             "first_seen": stamp, "needs_review": 0,
+            "baseline": None if news is None else int(not news),
         })
         if item.publication_date:
             db.execute("update providers set latest_report_date = ? where urn = ? and "

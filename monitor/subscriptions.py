@@ -173,7 +173,10 @@ class Matcher:
         self.digest = row["digest"]
 
     def wants(self, event: dict, provider: "ProviderFacts") -> bool:
-        if event["kind"] not in self.kinds or (event["detected_at"] or "") < self.created_at:
+        if event["kind"] not in self.kinds:
+            return False
+        # it must have existed when the report was first found (and when the event was made)
+        if min(event.get("first_seen") or "~", event["detected_at"] or "") < self.created_at:
             return False
         if self.all:
             return True
