@@ -188,3 +188,10 @@ def test_a_further_education_report_under_the_common_inspection_framework(tmp_pa
     assert report.urn == "130509"
     assert report.last_inspection == {"date": None, "judgement": "Good"}
     assert _unconfirmed(report)
+
+
+def test_a_graded_table_continued_on_page_2(tmp_path):
+    report = _made(tmp_path, GRADED_SCHOOL[:6], GRADED_SCHOOL[6:], SCHOOL_DETAILS)
+    assert report.judgements["leadership_and_management"] == "requires_improvement"
+    assert report.judgements["personal_development"] == "good"
+    assert not any("no grade read" in reason for reason in report.review_reasons)

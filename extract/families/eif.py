@@ -43,7 +43,8 @@ from __future__ import annotations
 
 import re
 
-from .local_authority import dates_after, flat, grade_after, new_report, read_table, require
+from .local_authority import (dates_after, flat, grade_after, new_report, read_table,
+                              read_table_over_pages, require)
 from .unconfirmed import flag_if_unconfirmed
 
 CORE = [
@@ -140,7 +141,7 @@ def parse(doc):
 def _cif_fe(doc, page: str):
     text = flat(page)
     report = new_report("further-education", "cif")
-    report.judgements, report.labels = read_table(text, CIF_FE)
+    report.judgements, report.labels = read_table_over_pages(doc, text, CIF_FE, CIF_REQUIRED)
     report.overall = report.judgements.get("overall_effectiveness")
     lines = [line.strip() for line in page.splitlines() if line.strip()]
     report.provider_name = lines[0] if lines and not re.match(
@@ -165,7 +166,8 @@ def _kind_of(doc, text: str, judgements: dict) -> str:
 
 def _graded(doc, page: str):
     text = flat(page)
-    judgements, labels = read_table(text, CORE + SCHOOL_ROWS + FE_ROWS)
+    judgements, labels = read_table_over_pages(doc, text, CORE + SCHOOL_ROWS + FE_ROWS,
+                                               REQUIRED)
     report_type = _kind_of(doc, text, judgements)
     report = new_report(report_type, "graded")
     report.judgements, report.labels = judgements, labels

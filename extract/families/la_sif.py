@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 
-from .local_authority import (GRADE, dates_after, flat, name_before, new_report, read_table,
-                              require, set_provider, token)
+from .local_authority import (GRADE, dates_after, flat, name_before, new_report,
+                              read_table_over_pages, require, set_provider, token)
 
 REPORT_TYPE = "la-sif"
 _TITLE = r"(Re-?\s?inspection|Inspection) of services for children in need of help and protection"
@@ -58,7 +58,7 @@ def parse(doc):
                  or (name.group(1) if name else None))
     report.inspection_date, report.inspection_end_date = dates_after(text, r"Inspection dates?:?")
 
-    judgements, labels = read_table(text, ROWS)
+    judgements, labels = read_table_over_pages(doc, text, ROWS, [key for key, _ in ROWS])
     overall = _OVERALL.search(text)
     if overall:
         report.overall = token(overall.group(1))

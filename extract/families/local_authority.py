@@ -104,6 +104,16 @@ def _clean_printed(printed: str) -> str:
     return re.sub(r"'s$", "", name).strip(" ,.:")
 
 
+def read_table_over_pages(doc, text: str, rows: list[tuple[str, str]], required: list[str],
+                          start: int = 0) -> tuple[dict[str, str], dict[str, str]]:
+    """``read_table`` on page 1's flattened ``text``; when a ``required`` row is missing and
+    there is a page 2, read again across the page break (a table continued on page 2)."""
+    judgements, labels = read_table(text, rows, start)
+    if any(key not in judgements for key in required) and doc.readable(2):
+        judgements, labels = read_table(text + " " + flat(doc.fast_text(2)), rows, start)
+    return judgements, labels
+
+
 def la_name(printed: str) -> str:
     """The local authority's name as Ofsted lists the provider, from the name a report prints:
     council-type words dropped ("London Borough of", "Metropolitan Borough Council", "County

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 
-from .local_authority import dates_after, flat, grade_after, new_report, read_table, require
+from .local_authority import (dates_after, flat, grade_after, new_report, read_table_over_pages,
+                              require)
 
 REPORT_TYPE = "school-s5"
 ROWS = [
@@ -44,7 +45,7 @@ def parse(doc):
     lines = [line.strip() for line in doc.fast_text(1).splitlines() if line.strip()]
     report.provider_name = lines[1] if len(lines) > 1 and lines[0] == "School report" else None
     report.inspection_date, report.inspection_end_date = dates_after(text, r"Inspection dates?:?")
-    report.judgements, report.labels = read_table(text, ROWS)
+    report.judgements, report.labels = read_table_over_pages(doc, text, ROWS, REQUIRED)
     report.overall = report.judgements.get("overall_effectiveness")
     previous = re.search(r"Overall effectiveness at previous inspection", text)
     if previous:
