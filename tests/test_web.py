@@ -365,3 +365,12 @@ def test_pages_are_cached_until_the_data_changes_and_answer_if_none_match(tmp_pa
         assert fresh.headers["etag"] != etag
         assert c.get("/provider/SC100077").status_code == 200
         assert c.get("/provider/SC999999").status_code == 404      # errors are never cached
+
+
+def test_markup_typed_into_urls_and_search_comes_back_as_text(client):
+    for path in ("/provider/%3Cscript%3Ealert(1)%3C%2Fscript%3E", "/owner/%3Cb%3Ex",
+                 "/search?q=%3Cscript%3Ealert(1)%3C/script%3E",
+                 "/events?owner=%3Cscript%3E&since=%3Cb%3E"):
+        r = client.get(path)
+        assert r.status_code in (200, 404), path
+        assert "<script>alert" not in r.text and "<b>" not in r.text, path
