@@ -153,14 +153,19 @@ def _cif_fe(doc, page: str):
 
 
 def _kind_of(doc, text: str, judgements: dict) -> str:
-    """school-eif, further-education or early-years, from what page 1 prints."""
-    if any(key in judgements for key, _ in FE_ROWS) or re.search(
-            r"\blearners?\b|\bapprentices\b|this provider|Contribution to meeting skills", text,
-            re.I):
+    """school-eif, further-education or early-years, from what page 1 prints: the provision
+    types, then the question heading ("What is it like to attend this school?" / "... this early
+    years setting?" / "... to be a learner with this provider?"), then other cues."""
+    if any(key in judgements for key, _ in FE_ROWS):
         return "further-education"
+    if re.search(r"attend this school|School details", text, re.I):
+        return "school-eif"
     if _EY_URN.search(text) or re.search(r"early years setting|childminder|Setting details"
                                          r"|The provision is", text, re.I):
         return "early-years"
+    if re.search(r"\blearners?\b|\bapprentices\b|this provider|Contribution to meeting skills",
+                 text, re.I):
+        return "further-education"
     return "school-eif"
 
 
