@@ -151,4 +151,9 @@ def test_previous_official_grade(db):
     previous = previous_official(db, "SC392492", "2021-07-01")
     assert (previous["inspection_date"], previous["overall"]) == ("2019-10-21",
                                                                    "requires_improvement")
+    assert previous["judgements"]["help_and_protection"] == "requires_improvement"
+    # an interim outcome is no previous grade on the four-point scale
+    assert previous_official(db, "SC392492", "2018-03-01")["overall"] == "declined_effectiveness"
+    four_point = previous_official(db, "SC392492", "2018-03-01", scale="four_point")
+    assert (four_point["inspection_date"], four_point["overall"]) == ("2017-06-30", "good")
     assert previous_official(db, "SC392492", "2014-01-01") is None

@@ -100,14 +100,23 @@ def official_timeline(db, urn: str) -> list[dict]:
     return timeline
 
 
-def previous_official(db, urn: str, before: str) -> dict | None:
-    """The latest official inspection with a headline grade whose last day is before
-    ``before`` (ISO) — what detection can compare a newly read report with."""
+def previous_official(db, urn: str, before: str, scale: str | None = None) -> dict | None:
+    """The latest official inspection with a headline grade (on ``scale``, if given:
+    ``four_point`` skips interim outcomes) whose last day is before ``before`` (ISO) — what
+    detection can compare the first report read after an import with. Returns
+    {inspection_key, event_type, inspection_date, overall, judgements: {area: grade}} or None."""
+    urn = urn.strip().upper()
     row = db.execute(
-        "select inspection_key, event_type, inspection_date, overall from official_inspections "
-        "where urn = ? and inspection_date < ? and overall is not null "
-        "order by inspection_date desc, inspection_key desc limit 1",
-        [urn.strip().upper(), before]).fetchone()
+        "select i.inspection_key, i.event_type, i.inspection_date, j.grade "
+        "from official_inspections i join official_judgements j using (urn, inspection_key) "
+        "where i.urn = ? and i.inspection_date < ? and j.area = 'overall' "
+        "and j.grade != 'not_judged' and (? is null or j.scale = ?) "
+        "order by i.inspection_date desc, i.inspection_key desc limit 1",
+        [urn, before, scale, scale]).fetchone()
     if row is None:
         return None
-    return dict(zip(("inspection_key", "event_type", "inspection_date", "overall"), row))
+    found = dict(zip(("inspection_key", "event_type", "inspection_date", "overall"), row))
+    found["judgements"] = dict(db.execute(
+        "select area, grade from official_judgements where urn = ? and inspection_key = ?",
+        [urn, found["inspection_key"]]).fetchall())
+    return found
