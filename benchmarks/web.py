@@ -220,7 +220,8 @@ def main(argv=None) -> int:
     for mode, figures in runs.items():
         static = figures["static file /static/site.css"]["median_ms"]
         print()
-        print(f"{mode}: {'every request renders its page' if mode == 'rendered' else 'page cache on, as served (rendered once per database change)'}")
+        print(f"{mode}: " + ("every request renders its page" if mode == "rendered" else
+                             "page cache on, as served (rendered once per database change)"))
         print(f"{'page':32} {'median':>9} {'p90':>9} {'size':>9}  {'vs static':>9}")
         worst[mode] = 0.0
         for name, f in figures.items():

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
-from html import unescape
-from xml.etree import ElementTree
 import re
 import sqlite3
+from html import unescape
+from xml.etree import ElementTree
 
 import feedparser
 import pytest
+import web_data
 from starlette.testclient import TestClient
 
-import web_data
 from monitor.web import words
 from monitor.web.app import create_app
 
@@ -347,6 +347,7 @@ def test_page_markup_is_accessible_basics(client):
 # ---- the page cache --------------------------------------------------------------------
 def test_pages_are_cached_until_the_data_changes_and_answer_if_none_match(tmp_path):
     from conftest import store_provider
+
     from monitor.schema import open_db
     path = tmp_path / "ofsted-watch.db"
     web_data.fill(path)

@@ -7,7 +7,6 @@ import urllib.request
 
 import feedparser
 import pytest
-
 from web_browser import LiveServer, chrome, require_browser, sandbox_history
 
 URN = "2650001"   # the sandbox story: outstanding in 2021, inadequate in 2022
@@ -58,7 +57,8 @@ def test_find_a_home_read_its_history_and_follow_its_feed(live, browser):
     assert len(browser.find_elements(By.CSS_SELECTOR, "svg.chart g > .mark")) == 2
 
     # its feed: discoverable in the head, a visible link, valid Atom naming this home
-    head = browser.find_element(By.CSS_SELECTOR, "link[rel='alternate'][type='application/atom+xml']")
+    head = browser.find_element(By.CSS_SELECTOR,
+                                "link[rel='alternate'][type='application/atom+xml']")
     feed_url = head.get_attribute("href")
     visible = browser.find_element(By.LINK_TEXT, "Atom feed")
     assert visible.get_attribute("href") == feed_url
@@ -86,10 +86,10 @@ def test_find_a_home_read_its_history_and_follow_its_feed(live, browser):
     assert "2650001" in owned and "2650004" in owned and "Derbyshire" in owned
 
 
-def test_pages_fit_a_320_pixel_screen(live):
+def test_pages_fit_a_320_pixel_screen(live, browser):
     from selenium.webdriver.common.by import By
 
-    driver = chrome()
+    driver = browser
     try:  # a desktop window is at least 500 px wide: emulate a 320 px phone screen
         driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
             "width": 320, "height": 800, "deviceScaleFactor": 1, "mobile": True})
@@ -101,4 +101,4 @@ def test_pages_fit_a_320_pixel_screen(live):
             assert wide <= inner, f"{path} scrolls sideways at {inner}px ({wide}px wide)"
             assert driver.find_element(By.TAG_NAME, "h1").is_displayed()
     finally:
-        driver.quit()
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

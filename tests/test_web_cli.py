@@ -11,24 +11,10 @@ import time
 import urllib.request
 
 import pytest
-
 import web_data
 from servers import free_port
 
 CLI = [sys.executable, "-c", "from monitor.cli import main; main()"]
-
-
-def run(*args, env=None, timeout=60):
-    return subprocess.run(CLI + list(args), capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, **(env or {})})
-
-
-def one_line(proc) -> str:
-    lines = [line for line in (proc.stdout + proc.stderr).splitlines() if line.strip()]
-    assert proc.returncode != 0
-    assert len(lines) == 1, lines
-    assert "Traceback" not in lines[0]
-    return lines[0]
 
 
 def test_web_serves_the_site_and_prints_its_address(tmp_path):
@@ -63,21 +49,39 @@ def test_web_serves_the_site_and_prints_its_address(tmp_path):
     assert proc.returncode == 0
 
 
+def invoke(*args):
+    """In-process, as the shell would run it (one line on error, exit code)."""
+    from click.testing import CliRunner
+
+    from monitor.cli import main
+    return CliRunner().invoke(main, list(args))
+
+
+def one_line_of(result) -> str:
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert result.exit_code != 0
+    assert len(lines) == 1, lines
+    assert "Traceback" not in lines[0] and result.exc_info[0] is SystemExit
+    return lines[0]
+
+
 def test_web_bad_input_is_one_clear_line(tmp_path):
-    line = one_line(run("web", "--db", str(tmp_path / "x.db"), "--public-url", "ftp://x"))
+    line = one_line_of(invoke("web", "--db", str(tmp_path / "x.db"), "--public-url", "ftp://x"))
     assert "--public-url" in line and "ftp://x" in line
     (tmp_path / "file").write_text("not a folder")
-    line = one_line(run("web", "--db", str(tmp_path / "file" / "x.db"), "--port", "0"))
+    line = one_line_of(invoke("web", "--db", str(tmp_path / "file" / "x.db"), "--port", "0"))
     assert "file" in line
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        line = one_line(run("web", "--db", str(tmp_path / "x.db"), "--port", str(port)))
+        line = one_line_of(invoke("web", "--db", str(tmp_path / "x.db"), "--port", str(port)))
     assert f"127.0.0.1:{port}" in line
+    line = one_line_of(invoke("datasette", "--db", str(tmp_path / "none.db"), "--port", "0"))
+    assert "none.db" in line
 
 
 @pytest.mark.parametrize("command", ["web", "datasette"])
 def test_help(command):
-    proc = run(command, "--help")
-    assert proc.returncode == 0 and "--db" in proc.stdout and "--port" in proc.stdout
+    result = invoke(command, "--help")
+    assert result.exit_code == 0 and "--db" in result.output and "--port" in result.output

@@ -7,9 +7,9 @@ import sqlite3
 from urllib.parse import quote
 
 import pytest
+import web_data
 from starlette.testclient import TestClient
 
-import web_data
 from monitor.web.app import create_app
 from monitor.web.public import write_snapshot
 
@@ -133,6 +133,7 @@ def test_the_snapshot_follows_the_source_database(site):
     client, db_path, _ = site
     before = sql(client, "select count(*) as n from providers").json()[0]["n"]
     from conftest import store_provider
+
     from monitor.schema import open_db
     db = open_db(db_path)
     store_provider(db, "SC100099", local_authority="Cumbria")

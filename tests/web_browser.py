@@ -11,7 +11,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
 from servers import free_port
 
 CHROMIUM = os.environ.get("OFSTED_WATCH_CHROMIUM", "/usr/bin/chromium")
@@ -42,7 +41,6 @@ def sandbox_history(folder: Path) -> Path:
     """The demo's story recorded by the real service: the sandbox replica crawled, a
     baseline taken, the downgrade report published, crawled again. Returns the database."""
     from crawler.replica import Replica
-
     from monitor import sandbox
     from monitor.cycle import run_cycle
 

@@ -24,7 +24,7 @@ QUERIES = {
         "title": "Downgrades published in the last seven days",
         "description": "Every graded area lower than at the provider's previous inspection, in "
                        "reports published in the last seven days, newest first.",
-        "sql": f"""select r.publication_date, e.urn, p.provider_type, p.local_authority,
+        "sql": """select r.publication_date, e.urn, p.provider_type, p.local_authority,
   p.owner, e.area, e.old_grade, e.new_grade, e.serious, r.url as report_pdf,
   e.detected_at, e.id as event_id
 from events e

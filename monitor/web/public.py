@@ -41,7 +41,8 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("first_seen", "text"),
     ],
     "judgements": [
-        ("report_id", "text references reports(file_id)"), ("urn", "text references providers(urn)"),
+        ("report_id", "text references reports(file_id)"),
+        ("urn", "text references providers(urn)"),
         ("area", "text"), ("grade", "text"), ("scale", "text"), ("label", "text"),
     ],
     "events": [

@@ -106,6 +106,7 @@ def atom_response(request: Request, groups: list[dict], title: str, path: str,
     from starlette.responses import Response
 
     from . import feeds
-    body = feeds.atom(request.app.state.templates, groups, title=title, public_url=public_url(request),
+    body = feeds.atom(request.app.state.templates, groups, title=title,
+                      public_url=public_url(request),
                       self_path=f"{path}.atom{query}", page_path=f"{path}{query}")
     return Response(body, media_type="application/atom+xml; charset=utf-8")

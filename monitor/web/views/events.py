@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import re
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from .. import exports, words
 from ..queries import EventFilters, group_events
-from starlette.exceptions import HTTPException
-
 from ..render import FORMATS, atom_response, data_links, page, query_string
 
 PAGE_SIZE = 50

@@ -99,7 +99,8 @@ def group_page(request: Request, kind: str):
             "events": exports.event_records(events)})
     return page(request, "group.html", {
         "title": group.name, "kind": kind, "info": info, "group": group,
-        "providers": providers, "rows": table_rows(providers, kind), "counts": counts, "chart": charts.count_chart(counts),
+        "providers": providers, "rows": table_rows(providers, kind), "counts": counts,
+        "chart": charts.count_chart(counts),
         "groups": group_events(events)[:15],
         "events_link": f"/events?{info['filter']}={group.slug}",
         "feeds": data_links(request, path, keep_query=False),

@@ -1,12 +1,11 @@
 """``/``: what the service is and for whom, the search box, the latest serious news."""
 from __future__ import annotations
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from .. import exports
 from ..queries import EventFilters, group_events
-from starlette.exceptions import HTTPException
-
 from ..render import FORMATS, atom_response, page
 
 #: What the front page lists: downgrades, enforcement and straight-in inadequate judgements.
