@@ -191,7 +191,11 @@ def test_events_filter_by_kind_place_owner_type_and_date(client):
     assert urns(type="childrens-home") == urns()
     assert urns(type="fostering-agency") == []
     assert {u for u, _ in urns(since="2025-08-21")} == {"SC100001"}
-    assert {u for u, _ in urns(until="2023-12-31")} == {"SC100001", "SC100004"}
+    assert {u for u, _ in urns(until="2023-12-31")} == {"SC100001", "SC100003", "SC100004"}
+    assert {u for u, k in urns(until="2023-12-31") if k != "published"} == {"SC100001",
+                                                                             "SC100004"}
+    assert urns(kind="published", since="2025-08-01") == [
+        ("SC100001", "published"), ("SC100002", "published"), ("SC100003", "published")]
     assert urns(kind=["downgrade", "inadequate"], since="2025-01-01") == [
         ("SC100001", "downgrade"), ("SC100002", "inadequate")]
 

@@ -143,7 +143,8 @@ METADATA = {
                     "sort_desc": "id",
                     "facets": ["kind", "area", "new_grade", "serious"],
                     "columns": {
-                        "kind": "downgrade, inadequate, declined, enforcement or upgrade",
+                        "kind": "downgrade, inadequate, declined, enforcement, upgrade, or "
+                                "published (every new report)",
                         "area": "Area (or the kind of enforcement)",
                         "old_grade": "Grade at the previous comparable inspection",
                         "new_grade": "Grade at this inspection",

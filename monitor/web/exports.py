@@ -24,8 +24,7 @@ def event_records(events: list[dict]) -> list[dict]:
         row["region"] = words.region_name(row["region"])
         row["kind_words"] = words.kind_words(event["kind"])
         row["change_words"] = words.change_words(event)
-        row["area_words"] = words.area_words(event["area"]) if event["kind"] != "enforcement" \
-            else "Enforcement"
+        row["area_words"] = event.get("area_words") or words.area_words(event["area"])
         out.append(row)
     return out
 

@@ -40,6 +40,8 @@ def entry(group: dict, base: str, tag: str) -> dict:
     for event in group["events"]:
         if event["kind"] == "enforcement":
             lines.append(("Enforcement", words.enforcement_words(event["area"])))
+        elif event["kind"] == "published":
+            lines.append(("Headline grade", words.grade_words(event["new_grade"])))
         else:
             lines.append((words.area_words(event["area"]), words.change_words(event)))
     return {

@@ -288,8 +288,8 @@ def group_events(events: list[dict]) -> list[dict]:
             group = groups[event["report_id"]] = {**event, "events": []}
         group["events"].append(event)
     for group in groups.values():
-        group["events"].sort(key=lambda e: (e["kind"] == "enforcement", e["area"] != "overall",
-                                            e["id"]))
+        group["events"].sort(key=lambda e: (e["kind"] == "published", e["kind"] == "enforcement",
+                                            e["area"] != "overall", e["id"]))
         group["headline"] = words.headline(group["events"])
         group["first_id"] = min(e["id"] for e in group["events"])
         group["detected_at"] = max(e["detected_at"] or "" for e in group["events"])

@@ -36,6 +36,7 @@ KINDS = {
     "declined": "Declined in effectiveness",
     "enforcement": "Enforcement",
     "upgrade": "Upgrade",
+    "published": "New report",
 }
 KIND_HELP = {
     "downgrade": "a graded area lower than at the previous inspection",
@@ -44,7 +45,10 @@ KIND_HELP = {
     "enforcement": "a compliance notice, restriction, suspension or other action named in a "
                    "report",
     "upgrade": "a graded area higher than at the previous inspection",
+    "published": "every new inspection report, whatever it says",
 }
+#: Kinds that say something changed (``published`` only says a report came out).
+CHANGE_KINDS = ("downgrade", "inadequate", "declined", "enforcement", "upgrade")
 
 
 def grade_words(token: str | None) -> str:
@@ -128,6 +132,8 @@ def change_words(event: dict) -> str:
     """What an event says in one phrase: "outstanding → inadequate", "compliance notice"."""
     if event.get("kind") == "enforcement":
         return enforcement_words(event.get("area") or "")
+    if event.get("kind") == "published":
+        return "new report, " + grade_words(event.get("new_grade"))
     old, new = event.get("old_grade"), event.get("new_grade")
     if old:
         return f"{grade_words(old)} → {grade_words(new)}"
@@ -137,7 +143,10 @@ def change_words(event: dict) -> str:
 def headline(events: list[dict]) -> str:
     """One line for a report's events, the most serious first ("Downgraded to inadequate")."""
     order = {"downgrade": 0, "inadequate": 1, "declined": 2, "enforcement": 3, "upgrade": 4}
-    graded = [e for e in events if e.get("kind") != "enforcement"]
+    graded = [e for e in events if e.get("kind") in order and e.get("kind") != "enforcement"]
+    if not any(e.get("kind") in order for e in events):  # only "a new report came out"
+        grade = next((e.get("new_grade") for e in events if e.get("new_grade")), None)
+        return "New inspection report" + (f": rated {grade_words(grade)}" if grade else "")
     if graded:
         pick = min(graded, key=lambda e: (e.get("area") != "overall", not e.get("serious"),
                                           order.get(e.get("kind"), 9)))
@@ -152,7 +161,8 @@ def headline(events: list[dict]) -> str:
         if any(e.get("kind") == "enforcement" for e in events):
             text += ", with enforcement"
         return text
-    names = [enforcement_words(e.get("area") or "") for e in events]
+    names = [enforcement_words(e.get("area") or "") for e in events
+             if e.get("kind") == "enforcement"]
     return "Enforcement: " + ", ".join(dict.fromkeys(names))
 
 
@@ -177,6 +187,9 @@ def present_event(event: dict) -> dict:
     if kind == "enforcement":
         event["area_words"] = "Enforcement"
         event["what"] = enforcement_words(event.get("area") or "")
+    elif kind == "published":
+        event["area_words"] = "Headline grade"
+        event["what"] = None
     else:
         event["area_words"] = area_words(event.get("area") or "")
         event["what"] = None

@@ -53,7 +53,8 @@ def model(history: dict) -> dict:
                                        key=lambda item: (item[0] != "overall", item[0]))
                  if j.get("scale") not in ("none",)]
         timeline.append({**report, "areas": areas,
-                         "events": sorted(events_by_report.get(report["file_id"], []),
+                         "events": sorted((e for e in events_by_report.get(report["file_id"], [])
+                                           if e["kind"] != "published"),
                                           key=lambda e: (e["kind"] == "enforcement",
                                                          e["area"] != "overall")),
                          "kind_words": kind_words(report["inspection_kind"]),
