@@ -143,13 +143,16 @@ def enqueue(db, now: str | None = None) -> int:
         for matcher in matchers:
             if matcher.wants(event, facts):
                 rows.append((event["id"], matcher.id, "held" if matcher.digest else "pending",
-                             0, now, now))
+                             0, now, now, matcher.id))
 
     def work():
         before = db.execute("select count(*) from deliveries").fetchone()[0]
+        # only for subscriptions still active: one removed since the matchers were read
+        # (a concurrent unsubscribe) gets nothing, rather than a row nobody will ever send
         db.conn.executemany(
             "insert or ignore into deliveries (event_id, subscription_id, status, attempts, "
-            "created_at, next_attempt_at) values (?, ?, ?, ?, ?, ?)", rows)
+            "created_at, next_attempt_at) select ?, ?, ?, ?, ?, ? where exists "
+            "(select 1 from subscriptions where id = ? and active = 1)", rows)
         created = db.execute("select count(*) from deliveries").fetchone()[0] - before
         # only events still not fanned out: a second enqueue at the same time adds nothing
         db.conn.executemany("update events set enqueued_at = ? where id = ? and "
@@ -382,13 +385,20 @@ def _record(db, done: list[_Job], now: str) -> None:
             retry += [(error, _shift(now, backoff(job.attempts)), i) for i in job.ids]
     if sent:
         db.conn.executemany("update deliveries set status = 'sent', sent_at = ?, "
-                            "last_error = null where id = ? and status in ('sending', 'unknown')", sent)
+                            "last_error = null where id = ? and status in "
+                            "('sending', 'unknown')", sent)
     if failed:
         db.conn.executemany("update deliveries set status = 'failed', last_error = ? "
                             "where id = ? and status in ('sending', 'unknown')", failed)
     if retry:
         db.conn.executemany("update deliveries set status = 'retry', last_error = ?, "
-                            "next_attempt_at = ? where id = ? and status in ('sending', 'unknown')", retry)
+                            "next_attempt_at = ? where id = ? and status in "
+                            "('sending', 'unknown')", retry)
+        # unsubscribed while this send was on the wire: nothing more to try
+        db.conn.executemany("update deliveries set status = 'cancelled' where id = ? and "
+                            "status = 'retry' and subscription_id in "
+                            "(select id from subscriptions where active = 0)",
+                            [(i,) for _, _, i in retry])
 
 
 def _send(sender: Sender, job: _Job, finished: queue.SimpleQueue) -> None:
