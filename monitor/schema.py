@@ -293,3 +293,18 @@ def m402_statistics_provider_rows(db: sqlite_utils.Database):
         "registration_date": str, "places": int,
     }, pk=("urn", "source_file"), not_null={"urn", "source_file"}, if_not_exists=True)
     db["official_providers"].create_index(["urn", "as_at", "source_file"], if_not_exists=True)
+
+
+@migrations()
+def m403_statistics_judgement_rank(db: sqlite_utils.Database):
+    """``official_judgements.file_rank``: which file an inspection's judgements come from —
+    the earliest (its first publication), then the one giving more judgements, then by name
+    ("as_at|99-count|file")."""
+    if "file_rank" not in db["official_judgements"].columns_dict:
+        db["official_judgements"].add_column("file_rank", str)
+    db.execute(
+        "update official_judgements set file_rank = as_at || '|' || printf('%02d', 99 - ("
+        "select count(*) from official_judgements o where o.urn = official_judgements.urn "
+        "and o.inspection_key = official_judgements.inspection_key "
+        "and o.source_file = official_judgements.source_file)) || '|' || source_file "
+        "where file_rank is null")

@@ -10,10 +10,14 @@ Policy, in the order it is carried out below:
   "provider at March" files as at that March.
 * ``official_inspections`` has one row per (URN, inspection key): the event number, or, for the
   few rows without one, "last day/event type". ``official_judgements`` one per (URN, key, area),
-  the headline as area ``overall`` like the monitor's ``judgements``. A value comes from the
-  newest file that has one (newest by as-at date, then by file name), and is never blanked by a
-  file that lacks it: so importing a file twice, or files that overlap, in any order, gives the
-  same tables.
+  the headline as area ``overall`` like the monitor's ``judgements``. An inspection is what the
+  *earliest* file holding it says — its first publication: later at-31-March files restate old
+  inspections under the new framework's columns (a 2012 "adequate" with five judgements
+  reappears in 2019 as "requires improvement to be good" with three, its date a day off). So
+  each inspection's judgements are the set given by the earliest file that gives any (at the
+  same as-at date, the one giving more judgements, then by file name); its other values come
+  from the earliest file, a gap filled from a later one (the publication date: the earliest
+  given). Importing a file twice, or overlapping files, in any order, gives the same tables.
 * ``official_providers`` keeps what each file says about each provider; ``providers`` then
   takes type, local authority (the search site's spelling where known), region (ONS code),
   owner (``owner_source = 'statistics'``), registration status, registration date, places and,
@@ -46,6 +50,7 @@ except ImportError:  # pragma: no cover - before the move
     from crawler.regions import la_code, la_name, region_code, region_for
 
 BATCH = 2000
+OLD_KEYS = {new: old for old, new in FRAMEWORK_2015.items()}
 _DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00(?::00)?)?$")
 _NONE = {"", "null", "n/a", "na", "-"}
@@ -55,7 +60,7 @@ INSPECTION_COLUMNS = ("urn", "inspection_key", "event_number", "event_type", "ev
                       "inspection_date", "publication_date", "provision_type", "overall",
                       "as_at", "source_file")
 JUDGEMENT_COLUMNS = ("urn", "inspection_key", "area", "grade", "scale", "label", "as_at",
-                     "source_file")
+                     "source_file", "file_rank")
 PROVIDER_COLUMNS = ("name", "provider_type", "local_authority", "region", "owner", "status",
                     "registration_date", "places")
 
@@ -246,6 +251,13 @@ def parse_file(path: str | Path) -> tuple[FileResult, list, list, dict]:
         raise MIError("no dates in any row: cannot tell which year the file is")
     for row in list(inspections.values()) + list(judgements.values()):
         row["as_at"], row["source_file"] = result.as_at, result.source_file
+    areas_of: dict[tuple, int] = {}
+    for row in judgements.values():
+        key = (row["urn"], row["inspection_key"])
+        areas_of[key] = areas_of.get(key, 0) + 1
+    for row in judgements.values():  # earliest file first; then the one giving more judgements
+        count = areas_of[(row["urn"], row["inspection_key"])]
+        row["file_rank"] = f"{result.as_at}|{99 - count:02d}|{result.source_file}"
     result.inspections, result.judgements = len(inspections), len(judgements)
     result.providers = len(providers)
     return result, list(inspections.values()), list(judgements.values()), providers
@@ -253,7 +265,10 @@ def parse_file(path: str | Path) -> tuple[FileResult, list, list, dict]:
 
 def framework_areas(areas: dict, date: str | None, ptype: str | None) -> dict:
     """Rename the old columns' areas to the April 2015 / SCCIF keys where the row is one of
-    those frameworks' inspections (see ``columns.FRAMEWORK_2015``)."""
+    those frameworks' inspections (see ``columns.FRAMEWORK_2015``); and an inspection from
+    before April 2015 restated under the new columns (2019 on) back to the old keys."""
+    if date and date < "2015-04-01" and "overall_experiences_and_progress" in areas:
+        return {OLD_KEYS.get(area, area): value for area, value in areas.items()}
     if "overall_effectiveness" not in areas or not date or date < "2015-04-01":
         return areas
     if ptype not in CHILDRENS_HOME_TYPES and ("outcomes" in areas or "quality_of_care" in areas):
@@ -281,30 +296,47 @@ def _merge_provider(provider: dict, get, row, ptype, registration_date):
 
 # --- writing --------------------------------------------------------------------------------
 
-def _newer(table: str) -> str:
-    """SQL: the incoming row comes from a file at least as new as the stored row's."""
-    return (f"(excluded.as_at > {table}.as_at or (excluded.as_at = {table}.as_at "
-            f"and excluded.source_file >= {table}.source_file))")
+def _earlier(table: str, stamp: str = "as_at, source_file") -> str:
+    """SQL: the incoming row comes from a file earlier than the stored row's."""
+    return f"(({', '.join('excluded.' + c.strip() for c in stamp.split(','))}) < ({stamp}))"
 
 
-def _merge_sql(table: str, columns, key, stamps=("as_at", "source_file")) -> str:
-    newer = _newer(table)
-    sets = [f"{c} = case when {newer} then coalesce(excluded.{c}, {table}.{c}) "
+def _inspection_sql() -> str:
+    table, earlier = "official_inspections", _earlier("official_inspections")
+    sets = [f"{c} = case when {earlier} then coalesce(excluded.{c}, {table}.{c}) "
             f"else coalesce({table}.{c}, excluded.{c}) end"
-            for c in columns if c not in key and c not in stamps]
-    sets.append(f"source_file = case when {newer} then excluded.source_file "
+            for c in INSPECTION_COLUMNS
+            if c not in ("urn", "inspection_key", "publication_date", "as_at", "source_file")]
+    sets.append(f"publication_date = coalesce(min(excluded.publication_date, "
+                f"{table}.publication_date), excluded.publication_date, {table}.publication_date)")
+    sets.append(f"source_file = case when {earlier} then excluded.source_file "
                 f"else {table}.source_file end")
-    sets.append(f"as_at = max({table}.as_at, excluded.as_at)")  # every case reads old values
-    names = ", ".join(columns)
-    marks = ", ".join(f":{c}" for c in columns)
-    return (f"insert into {table} ({names}) values ({marks}) on conflict({', '.join(key)}) "
-            f"do update set {', '.join(sets)}")
+    sets.append(f"as_at = case when {earlier} then excluded.as_at else {table}.as_at end")
+    return (f"insert into {table} ({', '.join(INSPECTION_COLUMNS)}) values "
+            f"({', '.join(':' + c for c in INSPECTION_COLUMNS)}) on conflict(urn, inspection_key) "
+            f"do update set {', '.join(sets)}")  # every expression reads the row as it was
 
 
-INSERT_INSPECTION = _merge_sql("official_inspections", INSPECTION_COLUMNS,
-                               ("urn", "inspection_key"))
-INSERT_JUDGEMENT = _merge_sql("official_judgements", JUDGEMENT_COLUMNS,
-                              ("urn", "inspection_key", "area"))
+def _judgement_sql() -> str:
+    table = "official_judgements"
+    earlier = "excluded.file_rank < official_judgements.file_rank"
+    sets = [f"{c} = case when {earlier} then excluded.{c} else {table}.{c} end"
+            for c in JUDGEMENT_COLUMNS if c not in ("urn", "inspection_key", "area")]
+    return (f"insert into {table} ({', '.join(JUDGEMENT_COLUMNS)}) values "
+            f"({', '.join(':' + c for c in JUDGEMENT_COLUMNS)}) "
+            f"on conflict(urn, inspection_key, area) do update set {', '.join(sets)}")
+
+
+INSERT_INSPECTION = _inspection_sql()
+INSERT_JUDGEMENT = _judgement_sql()
+#: after a file's judgements are in: of each of its inspections keep only the set of the
+#: best-ranked file seen (rows of any other file are areas that file alone gave)
+PRUNE_JUDGEMENTS = (
+    "delete from official_judgements where (urn, inspection_key) in "
+    "(select urn, inspection_key from official_judgements where source_file = ?) "
+    "and file_rank > (select min(o.file_rank) from official_judgements o "
+    "where o.urn = official_judgements.urn "
+    "and o.inspection_key = official_judgements.inspection_key)")
 
 
 PROVIDER_ROW_COLUMNS = ("urn", "source_file", "as_at") + PROVIDER_COLUMNS
@@ -354,6 +386,7 @@ def write(db, result: FileResult, inspections, judgements, providers, sha256: st
             db.conn.executemany(INSERT_INSPECTION, batch)
         for batch in _batches(judgements):
             db.conn.executemany(INSERT_JUDGEMENT, batch)
+        db.conn.execute(PRUNE_JUDGEMENTS, [result.source_file])
         db.conn.execute(
             "insert into official_files (sha256, source_file, format, as_at, rows, inspections, "
             "imported_at) values (?, ?, ?, ?, ?, ?, ?) on conflict(sha256) do nothing",
