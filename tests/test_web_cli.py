@@ -85,3 +85,19 @@ def test_web_bad_input_is_one_clear_line(tmp_path):
 def test_help(command):
     result = invoke(command, "--help")
     assert result.exit_code == 0 and "--db" in result.output and "--port" in result.output
+
+
+def test_the_site_runs_in_a_background_thread_beside_other_work(tmp_path):
+    from monitor.web.server import BackgroundSite, SiteError
+    db_path = tmp_path / "ofsted-watch.db"
+    web_data.fill(db_path)
+    site = BackgroundSite(db_path, port=0, datasette=False).start()
+    try:
+        with urllib.request.urlopen(site.url + "/provider/SC100001", timeout=10) as response:
+            assert response.status == 200 and b"SC100001" in response.read()
+        with pytest.raises(SiteError, match=f"127.0.0.1:{site.port}"):
+            BackgroundSite(db_path, port=site.port).start()
+    finally:
+        site.stop()
+    with pytest.raises(OSError):
+        urllib.request.urlopen(site.url + "/", timeout=2)
