@@ -145,6 +145,19 @@ def test_judgement_columns_map_to_the_extractors_areas(imported):
         "overall", "outcomes", "quality_of_care", "safety", "leadership_and_management"}
 
 
+def test_an_inspection_is_what_its_first_publication_says(imported):
+    """Event 702881 (a 2011 inspection) as at March 2017: satisfactory, dated 25/02/2011; the
+    2018 file adds a not-judged row; 2019 restates it under the new columns as "requires
+    improvement to be good", dated 24/02/2011. The first publication stands, whole."""
+    row = imported.execute("select inspection_date, overall, source_file from "
+                           "official_inspections where urn = 'SC023644' and "
+                           "inspection_key = '702881'").fetchone()
+    assert row == ("2011-02-25", "satisfactory", "provider_at_march_2017.csv")
+    assert _grades(imported, "SC023644", "2011-02-25") == {
+        "overall": "satisfactory", "safety": "not_judged",
+        "leadership_and_management": "not_judged"}
+
+
 def test_event_types_are_normalised(imported):
     kinds = dict(imported.execute(
         "select event_type_printed, event_type from official_inspections group by 1").fetchall())
