@@ -197,6 +197,7 @@ class _Job:
     attempts: int = 0
     rendered: message.Message | None = None
     outcome: Outcome | None = None
+    verdict: str = ""
 
 
 def _due_jobs(db, now: str, subscription_ids=None) -> list[_Job]:
@@ -280,7 +281,8 @@ class DeliveryCounts(dict):
 
     def __init__(self):
         super().__init__(sent=0, retrying=0, failed=0)
-        self.messages = {"sent": 0, "retrying": 0, "failed": 0, "deferred": 0}
+        self.messages = {"sent": 0, "retrying": 0, "failed": 0, "deferred": 0,
+                         "cancelled": 0}
         self._subs: dict[str, set[int]] = {key: set() for key in self.messages}
 
     def add(self, key: str, job: _Job) -> None:
@@ -297,7 +299,8 @@ class DeliveryCounts(dict):
         def plural(n, word):
             return f"{n} {word}{'' if n == 1 else 's'}"
         words = {"sent": "sent", "retrying": "waiting to retry", "failed": "failed for good",
-                 "deferred": "deferred to the next run (destination too slow)"}
+                 "deferred": "deferred to the next run (destination too slow)",
+                 "cancelled": "not sent: unsubscribed meanwhile"}
         subs = self.subscribers
         parts = []
         for key, word in words.items():
@@ -371,34 +374,40 @@ def _verdict(job: _Job) -> str:
 
 
 def _record(db, done: list[_Job], now: str) -> None:
-    """Write the outcomes of finished sends (inside the caller's transaction)."""
+    """Write the outcomes of finished sends (inside the caller's transaction); set each job's
+    ``verdict``: sent, retrying, failed, or cancelled (a failed send to a subscription removed
+    while it was on the wire: nothing more to try)."""
     sent_at = history.utcnow()
-    sent, failed, retry = [], [], []
+    retrying = [job for job in done if _verdict(job) == "retrying"]
+    gone: set[int] = set()
+    if retrying:
+        sub_ids = sorted({job.sub["id"] for job in retrying})
+        marks = ",".join("?" * len(sub_ids))
+        gone = {row[0] for row in db.execute(
+            f"select id from subscriptions where id in ({marks}) and active = 0", sub_ids)}
+    sent, failed, retry, cancelled = [], [], [], []
     for job in done:
-        verdict = _verdict(job)
+        job.verdict = _verdict(job)
         error = job.outcome.error
-        if verdict == "sent":
+        if job.verdict == "retrying" and job.sub["id"] in gone:
+            job.verdict = "cancelled"
+        if job.verdict == "sent":
             sent += [(sent_at, i) for i in job.ids]
-        elif verdict == "failed":
+        elif job.verdict == "failed":
             failed += [(error, i) for i in job.ids]
+        elif job.verdict == "cancelled":
+            cancelled += [(error, i) for i in job.ids]
         else:
             retry += [(error, _shift(now, backoff(job.attempts)), i) for i in job.ids]
-    if sent:
-        db.conn.executemany("update deliveries set status = 'sent', sent_at = ?, "
-                            "last_error = null where id = ? and status in "
-                            "('sending', 'unknown')", sent)
-    if failed:
-        db.conn.executemany("update deliveries set status = 'failed', last_error = ? "
-                            "where id = ? and status in ('sending', 'unknown')", failed)
-    if retry:
-        db.conn.executemany("update deliveries set status = 'retry', last_error = ?, "
-                            "next_attempt_at = ? where id = ? and status in "
-                            "('sending', 'unknown')", retry)
-        # unsubscribed while this send was on the wire: nothing more to try
-        db.conn.executemany("update deliveries set status = 'cancelled' where id = ? and "
-                            "status = 'retry' and subscription_id in "
-                            "(select id from subscriptions where active = 0)",
-                            [(i,) for _, _, i in retry])
+    claimed = "where id = ? and status in ('sending', 'unknown')"
+    db.conn.executemany(f"update deliveries set status = 'sent', sent_at = ?, "
+                        f"last_error = null {claimed}", sent)
+    db.conn.executemany(f"update deliveries set status = 'failed', last_error = ? {claimed}",
+                        failed)
+    db.conn.executemany(f"update deliveries set status = 'cancelled', last_error = ? {claimed}",
+                        cancelled)
+    db.conn.executemany(f"update deliveries set status = 'retry', last_error = ?, "
+                        f"next_attempt_at = ? {claimed}", retry)
 
 
 def _send(sender: Sender, job: _Job, finished: queue.SimpleQueue) -> None:
@@ -427,7 +436,7 @@ def _deliver(db, now: str, sender: Sender | None, subscription_ids, period: str 
         """One transaction: record ``done``, claim ``jobs``; counts only once committed."""
         claimed = _write(db, lambda: (_record(db, done, now), _claim(db, jobs))[1])
         for job in done:
-            counts.add(_verdict(job), job)
+            counts.add(job.verdict, job)
             if not job.outcome.ok:
                 log.warning("delivery to subscription %s failed (attempt %s): %s",
                             job.sub["id"], job.attempts, job.outcome.error)
