@@ -312,19 +312,22 @@ def _inspection_sql() -> str:
     sets.append(f"source_file = case when {earlier} then excluded.source_file "
                 f"else {table}.source_file end")
     sets.append(f"as_at = case when {earlier} then excluded.as_at else {table}.as_at end")
+    gaps = " or ".join(f"({table}.{c} is null and excluded.{c} is not null)"
+                       for c in INSPECTION_COLUMNS if c not in ("urn", "inspection_key"))
+    changed = (f"{earlier} or {gaps} or excluded.publication_date < {table}.publication_date")
     return (f"insert into {table} ({', '.join(INSPECTION_COLUMNS)}) values "
             f"({', '.join(':' + c for c in INSPECTION_COLUMNS)}) on conflict(urn, inspection_key) "
-            f"do update set {', '.join(sets)}")  # every expression reads the row as it was
+            f"do update set {', '.join(sets)} where {changed}")  # expressions read the old row
 
 
 def _judgement_sql() -> str:
     table = "official_judgements"
-    earlier = "excluded.file_rank < official_judgements.file_rank"
-    sets = [f"{c} = case when {earlier} then excluded.{c} else {table}.{c} end"
-            for c in JUDGEMENT_COLUMNS if c not in ("urn", "inspection_key", "area")]
+    sets = [f"{c} = excluded.{c}" for c in JUDGEMENT_COLUMNS
+            if c not in ("urn", "inspection_key", "area")]
     return (f"insert into {table} ({', '.join(JUDGEMENT_COLUMNS)}) values "
             f"({', '.join(':' + c for c in JUDGEMENT_COLUMNS)}) "
-            f"on conflict(urn, inspection_key, area) do update set {', '.join(sets)}")
+            f"on conflict(urn, inspection_key, area) do update set {', '.join(sets)} "
+            f"where excluded.file_rank < {table}.file_rank")  # else the row is left untouched
 
 
 INSERT_INSPECTION = _inspection_sql()
