@@ -166,3 +166,19 @@ def test_datasette_escapes_untrusted_names(site):
     assert r.status_code == 200
     assert "<script>alert" not in r.text and "&lt;script&gt;" in r.text
     assert not re.search(r"<b>Bold</b>", r.text)
+
+
+def test_datasette_alone_serves_the_snapshot_with_the_same_headers(tmp_path):
+    from monitor.web.data import standalone_app
+    db_path = tmp_path / "ofsted-watch.db"
+    web_data.fill(db_path)
+    app, keeper = standalone_app(db_path, tmp_path / "public.db")
+    assert keeper.out_path == tmp_path / "public.db"
+    with TestClient(app) as client:
+        r = client.get("/ofsted/providers.json?_shape=array")
+        assert r.status_code == 200 and len(r.json()) == 4
+        assert r.headers["x-frame-options"] == "DENY"
+        assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+        r = client.get(f"/ofsted.json?sql={quote('select * from subscriptions')}")
+        assert r.status_code == 400
+        assert_no_secret(r, "standalone SQL")

@@ -98,19 +98,14 @@ def datasette_command(db_path, host, port, snapshot):
     """
     from pathlib import Path
 
-    from ..schema import open_db
-    from ..web.data import DataApp
-    from ..web.public import SnapshotKeeper, default_path
+    from ..web.data import standalone_app
     check_port_free(host, port)
     if not Path(db_path).exists():
         raise click.ClickException(f"database {db_path}: no such file")
     try:
-        open_db(db_path).conn.close()
-        keeper = SnapshotKeeper(db_path, snapshot or default_path(db_path))
-        keeper.refresh(force=True)
+        app, keeper = standalone_app(db_path, snapshot)
     except (sqlite3.Error, OSError) as exc:
         raise click.ClickException(f"database {db_path}: {_why(exc)}") from None
-    app = DataApp(keeper, base_url="/")
     serve_app(app, host, port, f"ofsted-watch datasette: serving the public snapshot "
                                f"{keeper.out_path} at http://{host}:{port}/ (Ctrl-C to stop)")
 

@@ -197,3 +197,15 @@ class DataApp:
         if scope["type"] == "http":
             await anyio.to_thread.run_sync(self.keeper.refresh)
         await self.asgi(scope, receive, send)
+
+
+def standalone_app(db_path: str | Path, snapshot: str | Path | None = None):
+    """Datasette alone at the root of its own address (``ofsted-watch datasette``), over the
+    public snapshot of ``db_path``, with the same security headers as the site."""
+    from ..schema import open_db
+    from .headers import SecurityHeaders
+    from .public import default_path
+    open_db(db_path).conn.close()
+    keeper = SnapshotKeeper(db_path, snapshot or default_path(db_path))
+    keeper.refresh(force=True)
+    return SecurityHeaders(DataApp(keeper, base_url="/"), data_prefix="/"), keeper

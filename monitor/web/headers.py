@@ -21,22 +21,24 @@ COMMON = {
 }
 
 
-def headers_for(path: str) -> dict[str, str]:
-    csp = DATA_CSP if path == "/data" or path.startswith("/data/") else PAGE_CSP
+def headers_for(path: str, data_prefix: str = "/data") -> dict[str, str]:
+    """The headers for a path; under ``data_prefix`` (Datasette) its own scripts may run."""
+    is_data = path == data_prefix or path.startswith(data_prefix.rstrip("/") + "/")
+    csp = DATA_CSP if is_data else PAGE_CSP
     return {**COMMON, "content-security-policy": csp}
 
 
 class SecurityHeaders:
     """ASGI middleware: set (or replace) the security headers of every HTTP response."""
 
-    def __init__(self, app):
-        self.app = app
+    def __init__(self, app, data_prefix: str = "/data"):
+        self.app, self.data_prefix = app, data_prefix
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = headers_for(scope.get("path", "/"))
+        extra = headers_for(scope.get("path", "/"), self.data_prefix)
         names = {k.encode() for k in extra}
 
         async def send_with_headers(message):
