@@ -32,10 +32,10 @@ wait in memory.
 
 Isolation between subscribers: every send has an overall deadline (``notify.SEND_DEADLINE``,
 connect + write + answer). One destination (an SMTP server, a webhook host) holds at most
-``SEND_WORKERS - 1`` workers, so others always get one; a destination that overran its deadline
-is not tried again in this run (its other messages stay due, untouched, for the next run —
-``deferred`` in the counts). So a misbehaving destination delays the others by at most one
-deadline.
+``SEND_WORKERS - 1`` workers while others are waiting, so they always get one; a destination
+that overran its deadline is not tried again in this run (its other messages stay due,
+untouched, for the next run — ``deferred`` in the counts). So a misbehaving destination delays
+the others by at most one deadline.
 
 Events of one report going to one subscription travel as one message; a digest subscription's
 released rows travel as one digest. No database transaction is held across a network send.
@@ -229,10 +229,12 @@ def _due_jobs(db, now: str, subscription_ids=None) -> list[_Job]:
 
 class _Plan:
     """The run's messages, queued per destination and handed out fairly: round robin between
-    destinations, at most ``share`` in flight to one destination, none more to a destination
-    that overran its deadline (those stay due for the next run)."""
+    destinations, at most ``share`` (all workers but one) in flight to one destination while
+    others are waiting, none more to a destination that overran its deadline (those stay due
+    for the next run)."""
 
     def __init__(self, jobs: list[_Job], workers: int):
+        self.workers = workers
         self.share = max(1, workers - 1)
         self.queues: dict[str, deque[_Job]] = {}
         for job in jobs:
@@ -248,7 +250,8 @@ class _Plan:
         while free > len(taken) and self.order and misses < len(self.order):
             dest = self.order.popleft()
             waiting = self.queues[dest]
-            if self.busy.get(dest, 0) >= self.share:
+            # all the workers when no other destination is waiting, else leave them one
+            if self.busy.get(dest, 0) >= (self.share if self.order else self.workers):
                 self.order.append(dest)
                 misses += 1
                 continue
