@@ -379,3 +379,17 @@ def test_markup_typed_into_urls_and_search_comes_back_as_text(client):
         r = client.get(path)
         assert r.status_code in (200, 404), path
         assert "<script>alert" not in r.text and "<b>" not in r.text, path
+
+
+def test_an_empty_database_gives_pages_that_say_so(tmp_path):
+    app = create_app(tmp_path / "new.db", datasette=False)
+    with TestClient(app) as c:
+        home = c.get("/")
+        assert home.status_code == 200 and "Nothing yet" in home.text
+        assert c.get("/events").status_code == 200
+        assert "None on record yet" in c.get("/local-authority").text
+        feed = feedparser.parse(c.get("/events.atom").content)
+        assert not feed.bozo and feed.entries == []
+        assert feed.feed.updated == "2026-01-01T00:00:00+00:00"      # fixed, not the clock
+        assert c.get("/events.json").json()["events"] == []
+        assert c.get("/search", params={"q": "anything"}).status_code == 200

@@ -77,6 +77,9 @@ def web_command(db_path, host, port, public_url, no_data):
         app = create_app(db_path, public_url=public_url, datasette=not no_data)
     except (sqlite3.Error, OSError) as exc:
         raise click.ClickException(f"database {db_path}: {_why(exc)}") from None
+    if not app.state.store.directory().types:
+        click.echo(f"Note: {db_path} has no providers yet; run `ofsted-watch run` to record the "
+                   f"history the pages show.")
     shown = public_url or f"http://{'localhost' if host in ('0.0.0.0', '::') else host}:{port}"
     serve_app(app, host, port, f"ofsted-watch web: serving {db_path} at {shown}/ "
                                f"(Ctrl-C to stop)")
