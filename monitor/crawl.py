@@ -166,6 +166,7 @@ def crawl(db_path: str | Path, *, base_url: str, pdf_dir: str | Path, scope=None
     since = parse_since(since)
     parse_overrides(overrides)
     check_fast(fast, base_url)
+    held = store.hold_crawl_lock(db_path)  # noqa: F841 one crawl per database (CrawlBusy); kept till return
     db = store.open_db(db_path)
     Path(pdf_dir).mkdir(parents=True, exist_ok=True)
 

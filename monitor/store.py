@@ -9,7 +9,10 @@ memory stays flat however large the site grows. Extractions are recorded by
 from __future__ import annotations
 
 import json
+import os
+import re
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import sqlite_utils
 
@@ -23,7 +26,95 @@ MAX_PENDING_ATTEMPTS = 5
 
 __all__ = ["open_db", "now", "start_run", "finish_run", "last_success_start", "default_since",
            "save_provider", "save_report", "save_failure", "pending", "known_latest",
-           "have_file"]
+           "have_file", "clean_text", "clean", "hold_crawl_lock", "CrawlBusy", "crawl_log_path"]
+
+
+# ---- clean text in ---------------------------------------------------------------------------
+#: Terminal escape sequences (CSI, OSC/DCS/PM/APC strings, other ESC sequences, their 8-bit
+#: forms), then every other C0/C1 control character and DEL; tab and newline stay.
+_CONTROL = re.compile(r"""
+      (?:\x1b\[|\x9b) [0-?]* [ -/]* [@-~]?                          # CSI ... final byte
+    | (?:\x1b[]P^_X]|[\x90\x98\x9d\x9e\x9f]) [^\x07\x1b\x9c]* (?:\x07|\x1b\\|\x9c)?  # strings
+    | \x1b [ -/]* [0-~]?                                             # other escapes
+    | [\x00-\x08\x0b-\x1f\x7f-\x9f]                                     # C0, DEL, C1
+""", re.VERBOSE)
+
+
+def clean_text(text):
+    """``text`` without terminal escape sequences or control characters (anything else is
+    returned unchanged). Everything from the site or a PDF passes through here on the way in."""
+    if not isinstance(text, str):
+        return text
+    return _CONTROL.sub("", text) if _CONTROL.search(text) else text
+
+
+def clean(value):
+    """``clean_text`` through dicts, lists and dataclass items (bytes are left alone)."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_text(k): clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean(v) for v in value]
+    if hasattr(value, "__dataclass_fields__"):
+        for name in value.__dataclass_fields__:
+            current = getattr(value, name)
+            if isinstance(current, (str, dict, list, tuple)):
+                setattr(value, name, clean(current))
+    return value
+
+
+# ---- one crawl per database ------------------------------------------------------------------
+#: A parent that holds the lock for its crawl child names the inherited descriptor here.
+LOCK_FD_ENV = "OFSTED_WATCH_CRAWL_LOCK_FD"
+
+
+class CrawlBusy(OSError):
+    """Another crawl holds this database's crawl lock (one line, naming its pid)."""
+
+
+def crawl_lock_path(db_path) -> Path:
+    return Path(f"{db_path}.crawl.lock")
+
+
+def crawl_log_path(db_path) -> Path:
+    """Where a crawl child's log is kept: beside the database."""
+    return Path(f"{db_path}.crawl.log")
+
+
+def hold_crawl_lock(db_path):
+    """Take the database's crawl lock (``{db}.crawl.lock``, ``fcntl.flock``) and write our pid in
+    it; CrawlBusy at once, naming the holder's pid, if another crawl holds it. Keep the returned
+    file open for as long as the crawl runs: the lock goes with it (or with the process). A crawl
+    child whose parent already holds the lock is handed the descriptor (``LOCK_FD_ENV``)."""
+    import fcntl
+
+    path = crawl_lock_path(db_path)
+    inherited = os.environ.get(LOCK_FD_ENV)
+    if inherited and inherited.isdigit():
+        try:
+            fd = int(inherited)
+            same = os.fstat(fd).st_ino == path.stat().st_ino
+            if same:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)   # ours already: succeeds
+                return os.fdopen(fd, "r", closefd=False)
+        except OSError:
+            pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path, "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "unknown"
+        handle.close()
+        raise CrawlBusy(f"another crawl (pid {holder}) is running on this database "
+                        f"(lock {path}); try again when it ends") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return handle
 
 
 def _tx(db: sqlite_utils.Database):
@@ -55,12 +146,24 @@ def describe_run(db, run_id: int, *, mode: str, scope: str, since: str | None) -
 def close_interrupted(db, *, keep: int | None = None) -> int:
     """Mark runs still 'running' (their process was killed) as failed; one crawl at a time
     per database is the rule, so any such row is stale. Returns how many."""
+    reason = "interrupted: the crawl process ended without recording an outcome"
+    log = _log_beside(db)
+    if log:
+        reason += f" (see {log})"
     with _tx(db):
         cursor = db.execute(
-            "update crawl_runs set status = 'failed', finished_at = ?, reason = "
-            "'interrupted: the crawl process ended without recording an outcome' "
-            "where status = 'running' and id != ?", [now(), keep or -1])
+            "update crawl_runs set status = 'failed', finished_at = ?, reason = ? "
+            "where status = 'running' and id != ?", [now(), reason, keep or -1])
         return cursor.rowcount
+
+
+def _log_beside(db) -> Path | None:
+    """The crawl log beside this connection's database file, if there is one."""
+    for _, name, file in db.execute("pragma database_list"):
+        if name == "main" and file:
+            log = crawl_log_path(file)
+            return log if log.exists() else None
+    return None
 
 
 def run_summary(db, run_id: int) -> dict:
@@ -106,6 +209,7 @@ def pending(db, max_attempts: int = MAX_PENDING_ATTEMPTS):
 def save_provider(db, item) -> None:
     """Upsert one provider and remember each listed report not stored yet (crawl_pending), in
     one transaction: if the crawl dies before the PDFs arrive, the next run fetches them."""
+    item = clean(item)
     stamp = now()
     row = {
         "urn": item.urn, "name": item.name, "category": item.category,
@@ -165,6 +269,7 @@ def save_report(db, item, *, sha256: str, path: str | None, size: int,
                 news: bool | None = None) -> bool:
     """Store one downloaded report (its PDF is already on disk). False if it was known.
     ``news``: whether it alerts anyone (``is_news``); None when the caller cannot know."""
+    item = clean(item)
     stamp = now()
     with _tx(db):
         if have_file(db, item.file_id):
@@ -188,6 +293,7 @@ def save_report(db, item, *, sha256: str, path: str | None, size: int,
 def save_failure(db, run_id: int | None, item) -> None:
     """Record a failure (URL + reason) and, for a provider page or a file, owe it to the next
     run. Listing pages are not owed: a failed listing fails the run instead."""
+    item = clean(item)
     stamp = now()
     with _tx(db):
         db["crawl_errors"].insert({"run_id": run_id, "url": item.url, "reason": item.reason,
