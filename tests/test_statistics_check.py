@@ -10,7 +10,12 @@ from click.testing import CliRunner
 import extract
 from monitor.cli import main
 from monitor.schema import open_db
-from monitor.statistics import disagreements_for, import_files, official_timeline, run_check
+from monitor.statistics import (
+    disagreements_for,
+    import_files,
+    official_timeline,
+    run_check,
+)
 from monitor.statistics.timeline import previous_official
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -37,7 +42,7 @@ def _store(db, file_id: str, data: dict) -> None:
 @pytest.fixture
 def db(tmp_path):
     database = open_db(tmp_path / "check.db")
-    done, failed = import_files(database, MI)
+    _done, failed = import_files(database, MI)
     assert not failed
     # SC392492's full inspection last day 2019-07-02: statistics say inadequate throughout; the
     # PDF (read by the real extractor) says help and protection requires improvement — planted
@@ -116,8 +121,8 @@ def test_check_cli_text_and_json(db, tmp_path):
     assert "4 reports read from PDFs; 3 are inspections the statistics hold" in text.output
     assert "agreement: " in text.output
     line = [row for row in text.output.splitlines() if row.startswith("SC392492")]
-    assert line == ["SC392492  2019-07-02  help_and_protection  requires_improvement  "
-                    "inadequate  https://files.ofsted.gov.uk/v1/file/9001"]
+    assert line == [("SC392492  2019-07-02  help_and_protection  requires_improvement  "
+                     "inadequate  https://files.ofsted.gov.uk/v1/file/9001")]
     data = json.loads(runner.invoke(main, ["mi", "check", "--json", "--db", path]).output)
     assert data["matched"] == 3 and data["unmatched"] == 1
     assert [d["field"] for d in data["disagreements"]] == ["help_and_protection"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
+import sqlite3
 import zipfile
 from pathlib import Path
 
@@ -56,7 +57,7 @@ def _data_lines(path: Path) -> int:
 def imported(tmp_path_factory):
     """Every fixture CSV imported once into a real SQLite file (read-only for the tests)."""
     db = open_db(tmp_path_factory.mktemp("mi") / "mi.db")
-    done, failed = import_files(db, CSV_FILES)
+    _done, failed = import_files(db, CSV_FILES)
     assert not failed
     yield db
     db.conn.close()
@@ -302,7 +303,7 @@ def test_one_transaction_per_file(tmp_path, monkeypatch):
     real = load.INSERT_JUDGEMENT
     monkeypatch.setattr(load, "INSERT_JUDGEMENT", real.replace("official_judgements (",
                                                                "no_such_table (", 1))
-    with pytest.raises(Exception):
+    with pytest.raises(sqlite3.OperationalError, match="no_such_table"):
         import_file(db, FIXTURES / "in-year" / "All_SocCare_inspec_1920.csv")
     assert db["official_inspections"].count == 0
     assert db["providers"].count == 0 and db["official_providers"].count == 0
@@ -313,6 +314,18 @@ def test_import_cli_summary(tmp_path):
     assert result.exit_code == 0, result.output
     assert result.output.strip().endswith(f"2 files, {sum(map(_data_lines, CSV_FILES[:2]))} "
                                           "rows imported")
+
+
+def test_a_damaged_workbook_is_one_line(tmp_path):
+    fake = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(fake, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<not closed")
+    truncated = tmp_path / "truncated.ods"
+    truncated.write_bytes((FIXTURES / "workbooks" / "at_march_2023.ods").read_bytes()[:900])
+    for path in (fake, truncated):
+        with pytest.raises(MIError, match=r"(not a readable XLSX workbook|damaged ZIP)"):
+            import_file(open_db(tmp_path / "w.db"), path)
 
 
 def test_mi_error_names_the_problem(tmp_path):

@@ -39,8 +39,17 @@ from pathlib import Path
 from extract.grades import grade_token
 
 from ..history import OVERALL, scale_for, utcnow
-from .columns import (CHILDRENS_HOME_TYPES, FIELDS, FRAMEWORK_2015, GRADE_WORDINGS, HEADLINES,
-                      NUMERIC_GRADES, event_kind, fold, provision_type)
+from .columns import (
+    CHILDRENS_HOME_TYPES,
+    FIELDS,
+    FRAMEWORK_2015,
+    GRADE_WORDINGS,
+    HEADLINES,
+    NUMERIC_GRADES,
+    event_kind,
+    fold,
+    provision_type,
+)
 from .errors import MIError
 from .read import read_table
 

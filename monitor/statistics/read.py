@@ -76,17 +76,21 @@ def _read_workbook(path: Path) -> Table:
         raise MIError("not a CSV, ODS or XLSX file (a damaged ZIP archive)") from None
     if kind is None:
         raise MIError("not a CSV, ODS or XLSX file (a ZIP archive of something else)")
-    from python_calamine import CalamineWorkbook
+    from python_calamine import CalamineError, CalamineWorkbook
 
+    damaged = (CalamineError, ValueError, OSError)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises its own error types for damaged workbooks
+    except damaged as exc:
         raise MIError(f"not a readable {kind.upper()} workbook ({exc})") from None
     problems = []
     try:
         for name in workbook.sheet_names:
-            rows = [[_cell(value) for value in row]
-                    for row in workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)]
+            try:
+                cells = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            except damaged as exc:
+                raise MIError(f"sheet {name!r} cannot be read ({exc})") from None
+            rows = [[_cell(value) for value in row] for row in cells]
             try:
                 columns = find_header(rows)
             except MIError as exc:
