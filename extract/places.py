@@ -224,6 +224,52 @@ ALIASES = {
     "sunderland together for children": "sunderland",
     "brighter futures for children": "reading",
     "medway children s services": "medway",
+    # common short forms people type (matched by monitor/filters.py and the extractor alike)
+    "staffs": "staffordshire", "derbys": "derbyshire", "notts": "nottinghamshire",
+    "leics": "leicestershire", "lincs": "lincolnshire", "worcs": "worcestershire",
+    "warks": "warwickshire", "glos": "gloucestershire", "gloucs": "gloucestershire",
+    "wilts": "wiltshire", "hants": "hampshire", "herts": "hertfordshire",
+    "bucks": "buckinghamshire", "cambs": "cambridgeshire", "oxon": "oxfordshire",
+    "lancs": "lancashire", "shrops": "shropshire", "salop": "shropshire",
+    "northumberland county": "northumberland", "central beds": "central bedfordshire",
+    "c beds": "central bedfordshire", "east sussex county": "east sussex",
+    "north yorks": "north yorkshire", "n yorks": "north yorkshire",
+    "ne lincs": "north east lincolnshire", "n e lincs": "north east lincolnshire",
+    "north east lincs": "north east lincolnshire", "north lincs": "north lincolnshire",
+    "n lincs": "north lincolnshire", "south glos": "south gloucestershire",
+    "s glos": "south gloucestershire", "n somerset": "north somerset",
+    "banes": "bath and north east somerset", "b and nes": "bath and north east somerset",
+    "bath": "bath and north east somerset", "bath and ne somerset": "bath and north east somerset",
+    "brighton": "brighton and hove", "windsor": "windsor and maidenhead",
+    "rbwm": "windsor and maidenhead", "stockton": "stockton on tees",
+    "redcar": "redcar and cleveland", "telford": "telford and wrekin",
+    "blackburn": "blackburn with darwen", "hammersmith": "hammersmith and fulham",
+    "lbhf": "hammersmith and fulham", "kensington": "kensington and chelsea",
+    "rbkc": "kensington and chelsea", "kingston": "kingston upon thames",
+    "richmond": "richmond upon thames", "barking": "barking and dagenham",
+    "westmorland": "westmorland and furness", "cheshire west": "cheshire west and chester",
+    "cwac": "cheshire west and chester", "north northants": "north northamptonshire",
+    "west northants": "west northamptonshire", "iow": "isle of wight",
+    "scilly": "isles of scilly", "saint helens": "st helens", "hull city": "kingston upon hull",
+    "city of york": "york", "city of westminster": "westminster", "city of bradford": "bradford",
+    "city of wakefield": "wakefield", "city of leeds": "leeds", "mk": "milton keynes",
+    "newcastle on tyne": "newcastle upon tyne", "stoke on trent city": "stoke on trent",
+    "northants": "northamptonshire",
+    # old names of merged councils → the council that took over their children's services
+    "bournemouth": "bournemouth christchurch and poole",
+    "poole": "bournemouth christchurch and poole",
+    "christchurch": "bournemouth christchurch and poole",
+    "bournemouth and poole": "bournemouth christchurch and poole",
+}
+
+#: DfE codes of merged councils → the code of the council that took over (Dorset's 2019
+#: reorganisation). Retired codes still in ``LOCAL_AUTHORITIES`` (909, 928) are not repeated.
+FORMER_CODES = {"835": "838", "836": "839", "837": "839"}
+
+#: Retired councils whose area is now covered by several: a filter on the old name follows all.
+SUCCESSORS = {
+    "Cumbria": ("Cumberland", "Westmorland and Furness"),
+    "Northamptonshire": ("North Northamptonshire", "West Northamptonshire"),
 }
 
 

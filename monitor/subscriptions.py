@@ -1,9 +1,16 @@
 """Subscriptions: who wants which events, delivered where (an Apprise URL, never printed).
 
 Filters (stored as JSON in ``subscriptions.filters``) combine with AND; several URNs combine with
-OR. ``all`` follows every provider. Places, owners and provider types are compared folded
-("Staffordshire" matches "Staffordshire County Council"; "childrens-home" matches "Children's
-home"; "Harmony Childcare Ltd" matches "HARMONY CHILDCARE LIMITED").
+OR. ``all`` follows every provider. Every filter is checked when it is made
+(``monitor.filters``): a local authority must be an English council, a URN one of Ofsted's
+formats, an owner one the history names (or the caller says it is new), a provider type one of
+the registry's; the stored value is the canonical one (``Staffs`` is stored as
+``Staffordshire``, ``sc 123456`` as ``SC123456``). Matching folds both sides the same way
+("Harmony Childcare Ltd" matches "HARMONY CHILDCARE LIMITED"; a retired council such as Cumbria
+matches the councils that took over its area).
+
+An identical subscription (same filters, event kinds, digest and destination) is never made
+twice: ``DuplicateSubscription`` names the one that exists.
 
 A subscription receives only events detected at or after the moment it was made, and never a
 baseline event: the backlog already known when it subscribed is not news to it.
@@ -11,10 +18,10 @@ baseline event: the backlog already known when it subscribed is not news to it.
 from __future__ import annotations
 
 import json
-import re
 
-from extract.places import region_code
+from extract.places import region_code, region_for
 
+from . import filters as checks
 from . import history, notify
 from .detect import DEFAULT_KINDS, KINDS
 
@@ -25,35 +32,39 @@ class SubscriptionError(ValueError):
     """A subscription that cannot be made; the message says what to change."""
 
 
-def _fold(text: str | None) -> str:
-    text = (text or "").lower().replace("\u2019", "'").replace("'", "").replace("&", " and ")
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+class DuplicateSubscription(SubscriptionError):
+    """The same subscription exists already (``existing`` is its id)."""
 
-
-_PLACE_NOISE = re.compile(
-    r"\b(?:city and county council|county borough council|metropolitan borough council|"
-    r"borough council|county council|city council|district council|council|"
-    r"london borough of|royal borough of|city of|local authority)\b")
+    def __init__(self, existing: int):
+        super().__init__(f"subscription {existing} already sends the same alerts to the same "
+                         f"destination: nothing added (see `ofsted-watch subscriptions`)")
+        self.existing = existing
 
 
 def fold_place(text: str | None) -> str:
-    return " ".join(_PLACE_NOISE.sub(" ", _fold(text)).split())
+    return checks.place_key(text)
 
 
 def fold_owner(text: str | None) -> str:
-    folded = _fold(text)
-    folded = re.sub(r"\blimited\b", "ltd", folded)
-    folded = re.sub(r"\bpublic limited company\b", "plc", folded)
-    return folded
+    return checks.owner_key(text)
 
 
 def fold_region(text: str | None) -> str:
     """A region by name or ONS code (the crawler stores the code) → its code, else folded."""
-    return region_code(text or "") or fold_place(text)
+    return region_code(text or "") or checks.fold(text)
 
 
 def fold_type(text: str | None) -> str:
-    return "-".join(_fold(text).replace(" s ", "s ").split())
+    return checks.type_key(text)
+
+
+def default_kinds(filters: dict) -> list[str]:
+    """What a subscription receives unless it chooses: the default kinds, and for one that
+    follows single providers by URN, every new report of them (``published``) too."""
+    kinds = list(DEFAULT_KINDS)
+    if filters.get("urns") and "published" in KINDS and "published" not in kinds:
+        kinds.append("published")
+    return sorted(set(kinds), key=KINDS.index)
 
 
 def parse_kinds(events) -> list[str]:
@@ -80,39 +91,75 @@ def parse_kinds(events) -> list[str]:
     return sorted(set(kinds), key=KINDS.index)
 
 
+def check_filters(db, *, urns=(), local_authority=None, region=None, owner=None,
+                  provider_type=None, all=False, new_owner=False,
+                  warnings: list | None = None) -> dict:
+    """The filters as they will be stored (canonical values); SubscriptionError for one that
+    would match nothing. ``warnings`` collects what is accepted but worth saying."""
+    try:
+        found_urns = checks.urns(urns)
+        stored: dict = {}
+        if local_authority and local_authority.strip():
+            stored["local_authority"] = checks.local_authority(local_authority)
+        if region and region.strip():
+            code = region_code(region)
+            if not code:
+                raise SubscriptionError(f"unknown region {region.strip()!r}: use a name such as "
+                                        f"'South East' or a code E12000001..E12000009")
+            stored["region"] = code
+        if owner and owner.strip():
+            stored["owner"] = checks.owner(db, owner, new=new_owner)
+        if provider_type and provider_type.strip():
+            stored["provider_type"] = checks.provider_type(provider_type)
+    except checks.FilterError as exc:
+        raise SubscriptionError(str(exc)) from None
+    if found_urns:
+        stored["urns"] = sorted(found_urns)
+        unseen = checks.unknown_urns(db, stored["urns"])
+        if unseen and warnings is not None:
+            warnings.append(
+                f"URN{'s' if len(unseen) > 1 else ''} {', '.join(unseen)}: not in the history "
+                f"yet; followed from its first report found")
+    if all and stored:
+        raise SubscriptionError("--all follows every provider: drop the other filters")
+    if all:
+        stored = {"all": True}
+    if not stored:
+        raise SubscriptionError("choose what to follow: --urn, --urn-file, --local-authority, "
+                                "--region, --owner, --provider-type, or --all")
+    return stored
+
+
 def add(db, notify_url: str, *, urns=(), local_authority=None, region=None, owner=None,
         provider_type=None, all=False, events=None, digest=None, name=None,
+        new_owner: bool = False, warnings: list | None = None,
         now: str | None = None) -> int:
-    """Store a subscription; return its id. Raises SubscriptionError for a bad one."""
+    """Store a subscription; return its id. Raises SubscriptionError for a bad one, and
+    DuplicateSubscription when the same one is active already."""
     try:
         notify.check_url(notify_url)
     except notify.NotifyError as exc:
         raise SubscriptionError(str(exc)) from None
-    urns = sorted({u.strip().upper() for u in urns or () if u and u.strip()})
-    filters = {key: value.strip() for key, value in (
-        ("local_authority", local_authority), ("region", region), ("owner", owner),
-        ("provider_type", provider_type)) if value and value.strip()}
-    if urns:
-        filters["urns"] = urns
-    if "region" in filters and not region_code(filters["region"]):
-        raise SubscriptionError(f"unknown region {filters['region']!r}: use a name such as "
-                                f"'South East' or a code E12000001..E12000009")
-    if all and filters:
-        raise SubscriptionError("--all follows every provider: drop the other filters")
-    if all:
-        filters = {"all": True}
-    if not filters:
-        raise SubscriptionError("choose what to follow: --urn, --local-authority, --region, "
-                                "--owner, --provider-type, or --all")
+    if isinstance(urns, str):
+        urns = [urns]
+    filters = check_filters(db, urns=urns, local_authority=local_authority, region=region,
+                            owner=owner, provider_type=provider_type, all=all,
+                            new_owner=new_owner, warnings=warnings)
     if digest is not None and digest not in DIGESTS:
         raise SubscriptionError(f"unknown digest {digest!r}: choose daily or weekly")
-    kinds = parse_kinds(events)
+    kinds = parse_kinds(events) if events is not None else default_kinds(filters)
+    row = {"name": name, "notify_url": notify_url, "filters": json.dumps(filters, sort_keys=True),
+           "events": ",".join(kinds), "digest": digest}
     with db.atomic():
-        row = db["subscriptions"].insert({
-            "name": name, "notify_url": notify_url, "filters": json.dumps(filters, sort_keys=True),
-            "events": ",".join(kinds), "digest": digest, "created_at": now or history.utcnow(),
-            "active": 1})
-    return row.last_pk
+        same = db.execute(
+            "select id from subscriptions where active = 1 and notify_url = ? and filters = ? "
+            "and events = ? and coalesce(digest, '') = ? order by id limit 1",
+            [row["notify_url"], row["filters"], row["events"], digest or ""]).fetchone()
+        if same:
+            raise DuplicateSubscription(same[0])
+        inserted = db["subscriptions"].insert({**row, "created_at": now or history.utcnow(),
+                                               "active": 1})
+    return inserted.last_pk
 
 
 def remove(db, subscription_id: int) -> bool:
@@ -126,20 +173,32 @@ def remove(db, subscription_id: int) -> bool:
 
 
 def listing(db, *, include_inactive: bool = False) -> list[dict]:
-    """Subscriptions as shown to a person: the notify URL with its secrets hidden."""
+    """Subscriptions as shown to a person: the notify URL with its secrets hidden; per
+    subscription its delivery counts, the last delivery error (scrubbed) and the next retry."""
     where = None if include_inactive else "active = 1"
     out = []
-    counts = {}
+    counts: dict = {}
     for sub_id, status, n in db.execute(
             "select subscription_id, status, count(*) from deliveries group by 1, 2"):
         counts.setdefault(sub_id, {})[status] = n
+    problems = {sub_id: (error, next_try) for sub_id, error, next_try in db.execute(
+        "select subscription_id, (select last_error from deliveries e where "
+        "e.subscription_id = d.subscription_id and e.last_error is not null and "
+        "e.status in ('retry', 'failed', 'pending', 'unknown') order by e.id desc limit 1), "
+        "min(case when status in ('retry', 'pending') and last_error is not null "
+        "then next_attempt_at end) "
+        "from deliveries d where status in ('retry', 'failed', 'pending', 'unknown') "
+        "group by subscription_id")}
     for row in db["subscriptions"].rows_where(where, order_by="id"):
+        error, next_try = problems.get(row["id"], (None, None))
         out.append({"id": row["id"], "name": row["name"],
-                     "notify": notify.redact(row["notify_url"]),
-                     "filters": json.loads(row["filters"] or "{}"),
-                     "events": (row["events"] or "").split(","), "digest": row["digest"],
-                     "created_at": row["created_at"], "active": bool(row["active"]),
-                     "deliveries": counts.get(row["id"], {})})
+                    "notify": notify.redact(row["notify_url"]),
+                    "filters": json.loads(row["filters"] or "{}"),
+                    "events": (row["events"] or "").split(","), "digest": row["digest"],
+                    "created_at": row["created_at"], "active": bool(row["active"]),
+                    "deliveries": counts.get(row["id"], {}),
+                    "last_error": notify.scrub(error, row["notify_url"]) if error else None,
+                    "next_try": next_try})
     return out
 
 
@@ -156,18 +215,39 @@ def describe_filters(filters: dict) -> str:
     return "; ".join(parts)
 
 
-class Matcher:
-    """A subscription's filters, folded once, tested against many events' providers."""
+class Filter:
+    """A subscription's (or a search's) filters, folded once, tested against many providers."""
 
-    def __init__(self, row: dict):
-        self.id = row["id"]
-        filters = json.loads(row["filters"] or "{}")
+    def __init__(self, filters: dict):
         self.all = bool(filters.get("all"))
         self.urns = {u.upper() for u in filters.get("urns") or ()}
-        self.local_authority = fold_place(filters.get("local_authority"))
+        self.places = checks.place_keys(filters.get("local_authority"))
         self.region = fold_region(filters.get("region"))
         self.owner = fold_owner(filters.get("owner"))
         self.provider_type = fold_type(filters.get("provider_type"))
+
+    def matches(self, provider: "ProviderFacts") -> bool:
+        if self.all:
+            return True
+        if self.urns and provider.urn.upper() not in self.urns:
+            return False
+        if self.places and not self.places & provider.places:
+            return False
+        if self.region and self.region != provider.region:
+            return False
+        if self.owner and self.owner not in provider.owners:
+            return False
+        if self.provider_type and self.provider_type not in provider.types:
+            return False
+        return True
+
+
+class Matcher(Filter):
+    """A subscription: its filters, its event kinds, and when it began."""
+
+    def __init__(self, row: dict):
+        super().__init__(json.loads(row["filters"] or "{}"))
+        self.id = row["id"]
         self.kinds = set((row["events"] or "").split(","))
         self.created_at = row["created_at"] or ""
         self.digest = row["digest"]
@@ -178,19 +258,7 @@ class Matcher:
         # it must have existed when the report was first found (and when the event was made)
         if min(event.get("first_seen") or "~", event["detected_at"] or "") < self.created_at:
             return False
-        if self.all:
-            return True
-        if self.urns and provider.urn.upper() not in self.urns:
-            return False
-        if self.local_authority and self.local_authority not in provider.places:
-            return False
-        if self.region and self.region != provider.region:
-            return False
-        if self.owner and self.owner not in provider.owners:
-            return False
-        if self.provider_type and self.provider_type not in provider.types:
-            return False
-        return True
+        return self.matches(provider)
 
 
 class ProviderFacts:
@@ -203,13 +271,13 @@ class ProviderFacts:
         self.urn = urn or ""
         place = provider.get("local_authority") or report.get("local_authority")
         self.places = {fold_place(place)} if place else set()
-        self.region = fold_region(provider.get("region"))
+        self.region = fold_region(provider.get("region") or region_for(place))
         owner = provider.get("owner") or report.get("owner")
         self.owners = {fold_owner(owner)} if owner else set()
         kinds = [provider.get("provider_type"), provider.get("category")]
         if not any(kinds):
             kinds = [report.get("report_type")]
-        self.types = {fold_type(v) for v in kinds if v}
+        self.types = checks.type_keys(*kinds)
 
 
 def active_matchers(db) -> list[Matcher]:

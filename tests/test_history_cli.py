@@ -39,7 +39,8 @@ def test_history_text_and_json(db, db_path, put_report, put_provider):
     assert [r["file_id"] for r in data["reports"]] == ["11", "12", "13"]
     assert data["reports"][2]["judgements"]["overall"] == {
         "grade": "inadequate", "scale": "four_point", "label": None}
-    assert sorted((e["kind"], e["area"]) for e in data["events"]) == [
+    assert sorted((e["kind"], e["area"]) for e in data["events"]
+                  if e["kind"] != "published") == [
         ("downgrade", "help_and_protection"), ("downgrade", "overall"),
         ("enforcement", "compliance_notice")]
 
@@ -62,12 +63,18 @@ def test_history_unknown_urn_is_one_line(db_path, db):
 
 def test_database_path_under_a_file_is_one_line(tmp_path):
     (tmp_path / "afile").write_text("")
-    for args in (["history", "SC000000"], ["detect"], ["deliver"], ["subscriptions"],
-                 ["unsubscribe", "1"]):
-        result = run(*args, "--db", tmp_path / "afile" / "x.db")
+    db_path = tmp_path / "afile" / "x.db"
+    for args in (["detect"], ["deliver"]):                  # writers: they would create it
+        result = run(*args, "--db", db_path)
         assert result.exit_code == 1, result.output
-        assert result.output.strip() == (f"Error: database {tmp_path / 'afile' / 'x.db'}: "
+        assert result.output.strip() == (f"Error: database {db_path}: "
                                           f"Not a directory: {tmp_path / 'afile'}")
+    for args in (["history", "SC000000"], ["subscriptions"], ["unsubscribe", "1"],
+                 ["detect", "--dry-run"]):                  # readers: never create one
+        result = run(*args, "--db", db_path)
+        assert result.exit_code == 1, result.output
+        assert result.output.startswith(f"Error: database {db_path}: no such file")
+        assert len(result.output.strip().splitlines()) == 1
 
 
 def test_detect_baseline_then_deliver(db, db_path, put_report, put_provider):
@@ -76,15 +83,17 @@ def test_detect_baseline_then_deliver(db, db_path, put_report, put_provider):
         assert run("subscribe", "--db", db_path, "--notify", sink.url("f@example.org"),
                    "--urn", "SC123456").exit_code == 0
         first = run("detect", "--db", db_path, "--baseline")
-        assert first.output.startswith("3 new events (baseline: nobody will be alerted).")
+        # three grade/enforcement events, and each of the three reports published
+        assert first.output.startswith("6 new events (baseline: nobody will be alerted).")
         sent = run("deliver", "--db", db_path)
         assert sent.exit_code == 0 and sent.output.startswith("Queued 0;")
         put_report("14", "SC123456", inspection_date="2025-01-09", overall="inadequate",
                    enforcement=["suspension"])
         second = run("detect", "--db", db_path, "--json")
-        assert [e["kind"] for e in json.loads(second.output)] == ["enforcement"]
+        assert [e["kind"] for e in json.loads(second.output)] == ["enforcement", "published"]
         sent = run("deliver", "--db", db_path)
-        assert sent.output.startswith("Queued 1; 1 sent"), sent.output
+        # the enforcement and the report's publication, to a URN subscription: one message
+        assert sent.output.startswith("Queued 2; 2 sent"), sent.output
         assert sink.wait_for(1)
         assert sink.messages[0]["Subject"] == (
             "Enforcement — suspension of registration: children's home SC123456 "
