@@ -162,3 +162,16 @@ def test_previous_official_grade(db):
     four_point = previous_official(db, "SC392492", "2018-03-01", scale="four_point")
     assert (four_point["inspection_date"], four_point["overall"]) == ("2017-06-30", "good")
     assert previous_official(db, "SC392492", "2014-01-01") is None
+
+
+def test_the_reports_own_last_day_is_used(db):
+    """A report whose extraction gives only the first day is matched by the stored last day."""
+    data = {"urn": "SC465257", "report_type": "childrens-home", "inspection_kind": "interim",
+            "inspection_date": "2015-01-10", "overall": "sustained_effectiveness", "labels": {},
+            "judgements": {"overall_experiences_and_progress": "sustained_effectiveness"}}
+    _store(db, "9005", data)
+    assert run_check(db).matched == 3  # the official day (12 January) is not the first day
+    db["reports"].update("9005", {"inspection_end_date": "2015-01-12"})
+    result = run_check(db)
+    assert result.matched == 4
+    assert disagreements_for(db, "9005") == []

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from ..history import OVERALL, judgement_rows, load_extraction, utcnow
 from .columns import HEADLINES
-from .timeline import match_official, report_dates
+from .timeline import match_official, report_columns, report_dates
 
 #: fields in the order they are listed
 FIELD_ORDER = ("event_type", OVERALL)
@@ -90,8 +90,7 @@ def run_check(db, now: str | None = None) -> CheckResult:
     result = CheckResult()
     official = _official_by_urn(db)
     records = []
-    for report in db.query("select file_id, urn, url, report_type, inspection_kind, overall, "
-                           "inspection_date, extraction from reports "
+    for report in db.query(f"select {report_columns(db)} from reports "
                            "where extraction is not null order by urn, file_id"):
         extraction = load_extraction(report["extraction"])
         if extraction is None:

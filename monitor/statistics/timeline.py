@@ -19,10 +19,18 @@ def report_dates(report: dict, extraction: dict | None = None) -> tuple[str | No
     extraction = extraction if extraction is not None else (
         load_extraction(report.get("extraction")) or {})
     first = extraction.get("inspection_date") or report.get("inspection_date")
-    last = extraction.get("inspection_end_date") or first
+    last = extraction.get("inspection_end_date") or report.get("inspection_end_date") or first
     if first and last and last < first:
         first, last = last, first
     return first, last
+
+
+def report_columns(db) -> str:
+    """The ``reports`` columns matching reads (``inspection_end_date`` where the schema has it)."""
+    wanted = ("file_id", "urn", "url", "report_type", "inspection_kind", "overall",
+              "inspection_date", "inspection_end_date", "extraction")
+    have = db["reports"].columns_dict
+    return ", ".join(c for c in wanted if c in have)
 
 
 def same_inspection(official_date: str | None, first: str | None, last: str | None) -> bool:
@@ -73,8 +81,7 @@ def official_timeline(db, urn: str) -> list[dict]:
     if not rows:
         return []
     reports = [dict(row) for row in db.query(
-        "select file_id, url, inspection_date, inspection_kind, extraction from reports "
-        "where upper(urn) = ?", [urn.strip().upper()])]
+        f"select {report_columns(db)} from reports where upper(urn) = ?", [urn.strip().upper()])]
     matched: dict[str, dict] = {}
     for report in reports:
         extraction = load_extraction(report.get("extraction")) or {}
