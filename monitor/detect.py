@@ -12,6 +12,9 @@ Kinds (``KINDS``):
                at inadequate, or a first report card at urgent improvement after four-point grades
                (scales Ofsted calls incomparable are never compared; the move is reported as this).
   upgrade      the opposite of a downgrade: recorded for feeds, not alerted by default.
+  published    every new report, whatever it says (even one that could not be read): a family
+               following one home wants to hear of every inspection. Offered to everyone; the
+               default for subscriptions to single URNs.
 
 Once per report: each report is examined once (``monitor_reports.detected``); re-running,
 re-crawling or re-extracting never examines it again. An amended report (a new file for the same
@@ -31,7 +34,7 @@ from extract.grades import SCALES, WORST
 from . import history
 from .sql import chunks
 
-KINDS = ("downgrade", "declined", "enforcement", "inadequate", "upgrade")
+KINDS = ("downgrade", "declined", "enforcement", "inadequate", "upgrade", "published")
 #: Kinds a subscription receives unless it chooses (upgrades are for feeds).
 DEFAULT_KINDS = ("downgrade", "declined", "enforcement", "inadequate")
 #: Enforcement that stops or limits a setting.
@@ -50,14 +53,14 @@ def _load(db, urns: list[str]) -> dict[str, list[dict]]:
         for row in db.execute(
                 f"select r.file_id, r.urn, r.inspection_date, r.publication_date, "
                 f"r.enforcement, r.extraction is not null, r.needs_review, r.extract_error, "
-                f"m.detected, r.baseline, r.inspection_kind from reports r "
+                f"m.detected, r.baseline, r.inspection_kind, r.overall from reports r "
                 f"join monitor_reports m on m.report_id = r.file_id "
                 f"where r.urn in ({marks})", chunk):
             (file_id, urn, inspected, published, enforcement, read, review, error, detected,
-             known_before, kind) = row
+             known_before, kind, overall) = row
             report = {"file_id": file_id, "urn": urn, "inspection_date": inspected,
                       "publication_date": published, "read": bool(read),
-                      "baseline": known_before, "kind": kind,
+                      "baseline": known_before, "kind": kind, "overall": overall,
                       "enforcement": history.json_list(enforcement),
                       "review": bool(review or error or not read),
                       "detected": detected, "grades": {}}
@@ -122,6 +125,16 @@ def _latest_other_scale(reports: list[dict], report: dict, area: str, scale: str
 
 def changes(reports: list[dict], report: dict) -> list[dict]:
     """The events one report raises against the provider's earlier reports (not yet stored)."""
+    published = {"kind": "published", "area": "report", "new_grade": report.get("overall"),
+                 "serious": False, "detail": {"inspection_kind": report.get("kind")}}
+    if not report["read"]:
+        return [published]
+    found = _grade_changes(reports, report)
+    found.append(published)
+    return found
+
+
+def _grade_changes(reports: list[dict], report: dict) -> list[dict]:
     found = []
     for token in report["enforcement"]:
         found.append({"kind": "enforcement", "area": token, "new_grade": token,
@@ -196,8 +209,6 @@ def _detect_provider(db, reports: list[dict], *, baseline: bool, now: str) -> li
     for report in reports:
         if report["detected"] == 2 or (report["detected"] == 1 and report["review"]):
             continue
-        if not report["read"]:
-            continue  # nothing read yet: examined when an extraction arrives
         when = _date(report)
         if when not in raised:
             raised[when] = {tuple(row) for row in db.execute(

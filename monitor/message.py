@@ -39,7 +39,8 @@ AREA_WORDS = {
     "overall": "Overall", "help_and_protection": "How well children are helped and protected",
     "leaders_and_managers": "Effectiveness of leaders and managers",
 }
-KIND_ORDER = {"downgrade": 0, "inadequate": 1, "declined": 2, "enforcement": 3, "upgrade": 4}
+KIND_ORDER = {"downgrade": 0, "inadequate": 1, "declined": 2, "enforcement": 3, "upgrade": 4,
+              "published": 5}
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December"]
 
@@ -124,6 +125,9 @@ def _headline(group: ReportEvents) -> str:
     if kind == "enforcement":
         tokens = [enforcement_words(e["area"]) for e in events if e["kind"] == "enforcement"]
         return "Enforcement — " + ", ".join(tokens)
+    if kind == "published":
+        grade = pick.get("new_grade")
+        return "New inspection report" + (f": rated {grade_words(grade)}" if grade else "")
     return first["kind"].capitalize()
 
 

@@ -43,8 +43,10 @@ def test_email_and_webhook_receive_one_message_per_report(db, put_report, put_pr
     subscriptions.add(db, mail_sink.url("family@example.org"), urns=["SC123456"], now=T0)
     subscriptions.add(db, webhook_sink.url("alerts"), local_authority="Staffordshire", now=T0)
     detect.detect(db, now=T1)
-    assert outbox.enqueue(db, now=T1) == 8          # 4 events x 2 subscriptions
-    assert outbox.deliver_due(db, now=T1) == {"sent": 8, "retrying": 0, "failed": 0}
+    # 4 events x 2 subscriptions, and the family's URN subscription (``published`` by default)
+    # also hears that the report was published: still one message each
+    assert outbox.enqueue(db, now=T1) == 9
+    assert outbox.deliver_due(db, now=T1) == {"sent": 9, "retrying": 0, "failed": 0}
     assert mail_sink.wait_for(1) and webhook_sink.wait_for(1)
     assert len(mail_sink.messages) == 1 and len(webhook_sink.posts) == 1
 

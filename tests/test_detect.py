@@ -12,11 +12,20 @@ T1 = "2025-02-01T09:00:00+00:00"
 T2 = "2025-03-01T09:00:00+00:00"
 
 
-def events(db, urn=None):
-    where = "where urn = ?" if urn else ""
+def events(db, urn=None, published=False):
+    """The events detected (``published`` ones, one per new report, only when asked)."""
+    where = ["kind != 'published'"] if not published else []
+    if urn:
+        where.append("urn = ?")
     return [dict(r) for r in db.query(
         f"select report_id, kind, area, old_grade, new_grade, serious, baseline from events "
-        f"{where} order by id", [urn] if urn else [])]
+        f"{'where ' + ' and '.join(where) if where else ''} order by id", [urn] if urn else [])]
+
+
+def graded(db, ids):
+    """Of the event ids ``detect`` returned, those that are not a report's ``published``."""
+    published = {r[0] for r in db.execute("select id from events where kind = 'published'")}
+    return [i for i in ids if i not in published]
 
 
 def kinds(db, urn=None):
@@ -36,7 +45,7 @@ def test_downgrade_per_area_headline_first_and_serious(db, put_report):
     assert {e["kind"] for e in found} == {"downgrade"}
     assert [e["serious"] for e in found] == [1, 1, 0]
     assert found[0]["old_grade"] == "good" and found[0]["new_grade"] == "inadequate"
-    assert len(ids) == 3 and all(e["report_id"] == "2" for e in found)
+    assert len(graded(db, ids)) == 3 and all(e["report_id"] == "2" for e in found)
 
 
 def test_adequate_satisfactory_and_requires_improvement_rank_alike(db, put_report):
@@ -113,7 +122,7 @@ def test_new_home_straight_in_at_inadequate(db, put_report):
 def test_once_per_report_rerun_recrawl_and_reextract(db, put_report):
     put_report("1", "SC100005", inspection_date="2022-01-10", overall="good")
     put_report("2", "SC100005", inspection_date="2024-01-10", overall="requires_improvement")
-    assert len(detect.detect(db, now=T1)) == 1
+    assert len(graded(db, detect.detect(db, now=T1))) == 1
     assert detect.detect(db, now=T1) == []                       # re-run
     put_report("2", "SC100005", inspection_date="2024-01-10", overall="requires_improvement")
     assert detect.detect(db, now=T2) == []                       # re-crawl, same row again
@@ -157,7 +166,7 @@ def test_baseline_is_stored_never_delivered(db, put_report, put_provider):
     put_report("1", "SC100008", inspection_date="2020-01-10", overall="good")
     put_report("2", "SC100008", inspection_date="2023-01-10", overall="inadequate")
     subscriptions.add(db, "json://127.0.0.1:9/", all=True, now=T0)
-    assert len(detect.detect(db, baseline=True, now=T1)) == 1
+    assert len(graded(db, detect.detect(db, baseline=True, now=T1))) == 1
     assert events(db)[0]["baseline"] == 1
     assert outbox.enqueue(db, now=T1) == 0
     assert db["deliveries"].count == 0
@@ -237,6 +246,24 @@ def test_detail_names_the_previous_report(db, put_report):
     put_report("1", "SC100011", inspection_date="2022-01-10", overall="good")
     put_report("2", "SC100011", inspection_date="2024-01-10", overall="requires_improvement")
     detect.detect(db, now=T1)
-    detail = json.loads(db.execute("select detail from events").fetchone()[0])
+    detail = json.loads(db.execute("select detail from events where kind != 'published'"
+                                   ).fetchone()[0])
     assert detail == {"previous_date": "2022-01-10", "previous_report": "1",
                       "scale": "four_point"}
+
+
+def test_every_new_report_is_published_once_whatever_it_says(db, put_report):
+    put_report("1", "SC100020", inspection_date="2022-01-10", overall="good")
+    detect.detect(db, baseline=True, now=T1)
+    put_report("2", "SC100020", inspection_date="2023-01-10", overall="good")       # steady
+    detect.detect(db, now=T2)
+    put_report("3", "SC100020", inspection_date="2023-06-10", kind="monitoring")    # no grade
+    detect.detect(db, now=T2)
+    put_report("4", "SC100020", inspection_date="2024-01-10", overall="good",
+               needs_review=True)                                                 # unreadable
+    detect.detect(db, now=T2)
+    published = [e for e in events(db, published=True) if e["kind"] == "published"]
+    assert [(e["report_id"], e["baseline"], e["new_grade"]) for e in published] == [
+        ("1", 1, "good"), ("2", 0, "good"), ("3", 0, None), ("4", 0, "good")]
+    put_report("2", "SC100020", inspection_date="2023-01-10", overall="good")       # re-read
+    assert detect.detect(db, now=T2) == []                                          # once
