@@ -32,7 +32,7 @@ def mi():
 
 
 @mi.command("import")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path())
 @db_option
 def import_(files, db_path):
     """Import statistics files (CSV, ODS or XLSX; in-year or as-at-31-March, any year).
