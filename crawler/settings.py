@@ -58,6 +58,12 @@ HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"   # revalidates; 
 HTTPCACHE_DIR = _env("HTTPCACHE_DIR", "httpcache")
 HTTPCACHE_IGNORE_HTTP_CODES = [403, 404, 408, 429, 500, 502, 503, 504]
 
+# ---- hostile input ---------------------------------------------------------------------------
+#: No real report comes near 50 MB; a bigger body (declared or received, compressed or not) is
+#: refused mid-download and recorded as a failure of that file with the reason.
+DOWNLOAD_MAXSIZE = int(_env("MAX_DOWNLOAD_MB", 50, float) * 1024 * 1024)
+DOWNLOAD_WARNSIZE = min(20 * 1024 * 1024, DOWNLOAD_MAXSIZE)
+
 # ---- ours -----------------------------------------------------------------------------------
 EXTENSIONS = {"crawler.extensions.Progress": 200}
 

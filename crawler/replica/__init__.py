@@ -39,7 +39,8 @@ the timeline (404 for unknown URNs or a wrong code); ``/v1/file/{id}`` PDFs (404
 Faults, per path (query ignored), consumed one per request in order: an HTTP status as text
 ("404", "500", "403", "429", "429:3" = 429 with Retry-After: 3), "timeout" (answer only after
 ``timeout_seconds``), "html" (an HTML page instead of the PDF), "truncated" (half the body, then
-the connection drops), "blank" (200 with a page that has none of the expected markup, as
+the connection drops), "oversize:N" / "oversize-stream:N" (an N-byte body, with or
+without a Content-Length), "blank" (200 with a page that has none of the expected markup, as
 a maintenance page or a redesign would). ``inject(path, ..., forever=True)`` keeps the last fault for good.
 """
 from __future__ import annotations
@@ -328,6 +329,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._send(404, pages.NOT_FOUND.encode(), "text/html; charset=UTF-8")
             if fault == "html":
                 return self._send(200, pages.NOT_FOUND.encode(), "text/html; charset=UTF-8")
+            if fault and fault.startswith(("oversize:", "oversize-stream:")):
+                return self._oversize(fault)
             if fault == "truncated":
                 self.send_response(200)
                 self.send_header("Content-Type", "application/pdf")
@@ -339,6 +342,25 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             return self._send(200, data, "application/pdf")
         return self._send(404, pages.NOT_FOUND.encode(), "text/html; charset=UTF-8")
+
+    def _oversize(self, fault: str):
+        """A "PDF" of N bytes (``oversize:N``, Content-Length declared; ``oversize-stream:N``,
+        no length: the size shows only as it arrives). Written in 1 MiB pieces."""
+        kind, _, size = fault.partition(":")
+        size = int(size)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/pdf")
+        if kind == "oversize":
+            self.send_header("Content-Length", str(size))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        piece = b"%PDF-1.4\n" + b"0" * (2**20 - 9)
+        try:
+            for start in range(0, size, len(piece)):
+                self.wfile.write(piece[: size - start])
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        self.close_connection = True
 
     def _origin(self) -> str:
         host = self.headers.get("Host") or "%s:%s" % self.server.server_address[:2]

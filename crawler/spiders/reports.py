@@ -10,12 +10,13 @@ Callbacks are pure: they read the response and two lookups (``known_latest(urn)`
 """
 from __future__ import annotations
 
+import re
 from datetime import date
 from urllib.parse import urlencode, urlsplit
 
 import scrapy
 from scrapy.downloadermiddlewares.retry import get_retry_request
-from scrapy.exceptions import CloseSpider, IgnoreRequest
+from scrapy.exceptions import CloseSpider, DownloadCancelledError, IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 
@@ -167,8 +168,18 @@ class ReportsSpider(scrapy.Spider):
             raise CloseSpider(f"search page failed ({reason}): {request.url}")
 
 
+_TOO_BIG = re.compile(r"(Expected to receive|Received) (\d+) bytes which is larger than download "
+                      r"max size \((\d+)\)")
+
+
 def describe_failure(failure) -> str:
     exc = failure.value
+    too_big = _TOO_BIG.search(str(exc)) if isinstance(exc, DownloadCancelledError) else None
+    if too_big:
+        said, size, cap = too_big.groups()
+        how = "declares" if said.startswith("Expected") else "sent more than"
+        return (f"refused: larger than the {int(cap) / 2**20:g} MB download cap "
+                f"(the server {how} {int(size):,} bytes)")
     if isinstance(exc, HttpError):
         return f"HTTP {exc.response.status}"
     if isinstance(exc, IgnoreRequest):

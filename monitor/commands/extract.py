@@ -5,8 +5,6 @@ import json
 
 import click
 
-from extract import BadReport, extract_file
-
 
 @click.command("extract")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=str))
@@ -18,23 +16,27 @@ def extract(ctx, files, pretty, urn):
     """Read Ofsted report PDFs and print their judgements as JSON Lines.
 
     Every file is read even when some are bad; each bad file gets one line on stderr
-    ("ofsted-watch extract: FILE: problem") and the exit status is 2.
+    ("ofsted-watch extract: FILE: problem") and the exit status is 2. Each file is read in a
+    sandboxed worker (OFSTED_WATCH_EXTRACT_MEMORY_MB, default 512; OFSTED_WATCH_EXTRACT_TIMEOUT,
+    default 60 s); anything that is not a regular file (a FIFO) is refused unread.
     """
+    from ..sandbox_extract import shared_pool
+    from ..store import clean, clean_text
+
+    pool = shared_pool()       # each file read in a sandboxed worker: memory and time limits
+    reading = [pool.submit(path, urn) for path in files]
     bad = 0
-    for path in files:
-        try:
-            report = extract_file(path, urn=urn)
-        except BadReport as exc:
-            bad += 1
-            click.echo(f"ofsted-watch extract: {path}: {exc}", err=True)
+    for path, future in zip(files, reading):
+        outcome = future.result()
+        if outcome.kind == "ok":
+            click.echo(json.dumps(clean(outcome.report), ensure_ascii=False,
+                                  indent=2 if pretty else None))
             continue
-        except Exception as exc:  # a bug, not bad input: still one line, never a traceback
-            bad += 1
-            click.echo(f"ofsted-watch extract: {path}: internal error reading this file "
-                       f"({type(exc).__name__}: {exc})", err=True)
-            continue
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False,
-                              indent=2 if pretty else None))
+        bad += 1
+        problem = clean_text(outcome.error)
+        if outcome.kind == "internal":  # a bug, not bad input: still one line, no traceback
+            problem = f"internal error reading this file ({problem})"
+        click.echo(f"ofsted-watch extract: {path}: {problem}", err=True)
     ctx.exit(2 if bad else 0)
 
 

@@ -92,6 +92,8 @@ def history_command(urn, db_path, as_json):
             line += "  enforcement: " + ", ".join(enforcement_words(t) for t in r["enforcement"])
         if r["needs_review"]:
             line += "  [needs review]"
+        if r.get("extract_error"):
+            line += f"  [could not be read: {r['extract_error']}]"
         click.echo(line.rstrip())
     click.echo("")
     click.echo(f"Events ({len(found['events'])}):")
