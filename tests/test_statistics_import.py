@@ -141,6 +141,10 @@ def test_judgement_columns_map_to_the_extractors_areas(imported):
     assert _grades(db, "SC392492", "2015-11-10") == {
         "overall": "inadequate", "help_and_protection": "inadequate",
         "leaders_and_managers": "inadequate"}
+    # … and a secure children's home's "Outcomes for children and young people" is education
+    assert _grades(db, "SC038719", "2016-05-25") == {
+        "overall": "good", "help_and_protection": "requires_improvement",
+        "leaders_and_managers": "good", "education": "good"}
     # before April 2015: the old framework's five judgements
     assert set(_grades(db, "SC392492", "2014-09-11")) == {
         "overall", "outcomes", "quality_of_care", "safety", "leadership_and_management"}

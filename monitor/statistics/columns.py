@@ -95,6 +95,9 @@ FRAMEWORK_2015 = {"overall_effectiveness": "overall_experiences_and_progress",
                   "leadership_and_management": "leaders_and_managers"}
 CHILDRENS_HOME_TYPES = ("Children's home", "Secure children's home",
                         "Residential special school (registered as a children's home)")
+#: … and a secure children's home's "Outcomes for children and young people" there is its
+#: education judgement (the 2019 file restates event 10021866's as "Outcomes in education …")
+FRAMEWORK_2015_HOMES = {**FRAMEWORK_2015, "outcomes": "education"}
 
 #: Inspection event types as printed → the extractor's inspection kinds (and a few more)
 EVENT_TYPES = {

@@ -43,6 +43,7 @@ from .columns import (
     CHILDRENS_HOME_TYPES,
     FIELDS,
     FRAMEWORK_2015,
+    FRAMEWORK_2015_HOMES,
     GRADE_WORDINGS,
     HEADLINES,
     NUMERIC_GRADES,
@@ -280,7 +281,9 @@ def framework_areas(areas: dict, date: str | None, ptype: str | None) -> dict:
         return {OLD_KEYS.get(area, area): value for area, value in areas.items()}
     if "overall_effectiveness" not in areas or not date or date < "2015-04-01":
         return areas
-    if ptype not in CHILDRENS_HOME_TYPES and ("outcomes" in areas or "quality_of_care" in areas):
+    if ptype in CHILDRENS_HOME_TYPES:
+        return {FRAMEWORK_2015_HOMES.get(area, area): value for area, value in areas.items()}
+    if "outcomes" in areas or "quality_of_care" in areas:
         return areas
     return {FRAMEWORK_2015.get(area, area): value for area, value in areas.items()}
 
