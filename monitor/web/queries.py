@@ -291,9 +291,12 @@ def group_events(events: list[dict]) -> list[dict]:
         group["events"].sort(key=lambda e: (e["kind"] == "published", e["kind"] == "enforcement",
                                             e["area"] != "overall", e["id"]))
         group["headline"] = words.headline(group["events"])
-        group["first_id"] = min(e["id"] for e in group["events"])
+        group["first_id"] = min(e["id"] for e in group["events"])   # the feed entry's id
         group["detected_at"] = max(e["detected_at"] or "" for e in group["events"])
         group["serious"] = any(e["serious"] for e in group["events"])
+        # "a new report came out" says nothing more beside what the report changed
+        changes = [e for e in group["events"] if e["kind"] != "published"]
+        group["events"] = changes or group["events"]
     return list(groups.values())
 
 
