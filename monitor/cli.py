@@ -13,7 +13,7 @@ EXIT_CODES = (
     (EXIT_ERROR, "failed; one line says why (bad input, no such database, a failed crawl)"),
     (EXIT_USAGE, "usage: an unknown option or a missing argument"),
     (EXIT_UNDELIVERED, "run/deliver: alerts not delivered (see `ofsted-watch subscriptions`)"),
-    (EXIT_BUSY, "run: another `run` or `serve` holds this database"),
+    (EXIT_BUSY, "run/crawl: another run, serve or crawl holds this database"),
     (EXIT_INTERRUPTED, "interrupted (Ctrl-C)"),
 )
 #: Environment variables the commands read (each command's --help names its own).

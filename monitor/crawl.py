@@ -215,7 +215,8 @@ def crawl(db_path: str | Path, *, base_url: str, pdf_dir: str | Path, scope=None
 def summary_line(row: dict) -> str:
     since = f" since {row['since']}" if row.get("since") else ""
     head = f"crawl {row['status']} (run {row['run_id']}, {row['mode']}{since}, {row['scope']})"
-    figures = (f"{row['pages']} pages, {row['providers']} providers, {row['new_reports']} new "
-               f"reports, {row['errors']} errors, {row['requests']} requests")
+    figures = ", ".join(f"{row[key]} {word if row[key] == 1 else word + 's'}" for key, word in (
+        ("pages", "page"), ("providers", "provider"), ("new_reports", "new report"),
+        ("errors", "error"), ("requests", "request")))
     tail = f" — {row['reason']}" if row.get("reason") else ""
     return f"{head}: {figures}{tail}"

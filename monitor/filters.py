@@ -145,9 +145,16 @@ def urns(values) -> list[str]:
     """URNs from one or several options, each possibly a comma- or space-separated list."""
     found = []
     for value in values or ():
-        for part in re.split(r"[,;\s]+", value or ""):
-            if part.strip():
-                found.append(urn(part))
+        for part in re.split(r"[,;]+", value or ""):
+            if not part.strip():
+                continue
+            try:
+                found.append(urn(part))            # "SC 123456": one URN with a space
+            except FilterError:
+                words = part.split()
+                if len(words) < 2:
+                    raise
+                found.extend(urn(word) for word in words)   # "SC123456 SC654321"
     return list(dict.fromkeys(found))
 
 

@@ -114,6 +114,51 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else (many or word + 's')}"
 
 
+class OneLineUsageError(click.BadParameter):
+    """A bad option value: exit 2 (usage), shown as the one ``Error:`` line (no usage block)."""
+
+    def show(self, file=None):
+        click.echo(f"Error: {self.format_message()}", err=True)
+
+
+def bad_value(option: str, message: str) -> click.BadParameter:
+    return OneLineUsageError(message, param_hint=option)
+
+
+def check_settings(overrides) -> None:
+    """``-s NAME=VALUE``: NAME must be a Scrapy or crawler setting and VALUE of its type
+    (a number for a number, true/false for a flag); one line otherwise, before anything runs."""
+    import difflib
+
+    from scrapy.settings import default_settings
+
+    from crawler import settings as ours
+    known = {name: getattr(module, name) for module in (default_settings, ours)
+             for name in dir(module) if name.isupper() and not name.startswith("_")}
+    for pair in overrides or ():
+        name, sep, value = pair.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise bad_value("-s/--set", f"{pair!r} is not NAME=VALUE")
+        if name not in known:
+            close = difflib.get_close_matches(name.upper(), list(known), n=1)
+            raise bad_value("-s/--set", f"{name}: not a Scrapy setting"
+                            + (f"; did you mean {close[0]}?" if close else ""))
+        default, text = known[name], value.strip()
+        try:
+            if isinstance(default, bool):
+                if text not in ("0", "1", "true", "false", "True", "False"):
+                    raise ValueError
+            elif isinstance(default, int):
+                int(text)
+            elif isinstance(default, float):
+                float(text)
+        except ValueError:
+            kind = ("true or false" if isinstance(default, bool) else "a whole number"
+                    if isinstance(default, int) else "a number")
+            raise bad_value("-s/--set", f"{name}={value}: {name} takes {kind}") from None
+
+
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 

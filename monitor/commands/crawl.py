@@ -36,15 +36,22 @@ def crawl(base_url, db_path, pdf_dir, since, backfill, scope, no_extract, fast, 
     (markup changed, no results where there must be some, search unreachable)."""
     from crawler.scope import BadScope
 
+    from ..cli import EXIT_BUSY, EXIT_INTERRUPTED
     from ..crawl import BadCrawlOption, crawl as run_crawl, summary_line
+    from ..store import CrawlBusy
+    from .common import bad_value, check_settings
+    check_settings(overrides)
     try:
         row = run_crawl(db_path, base_url=base_url, pdf_dir=pdf_dir, scope=scope, since=since,
                         backfill=backfill, extract=not no_extract, fast=fast,
                         overrides=overrides, verbose=verbose, run_id=run_id)
     except BadScope as exc:
-        raise click.BadParameter(str(exc), param_hint="--scope")
+        raise bad_value("--scope", str(exc)) from None
     except BadCrawlOption as exc:
-        raise click.BadParameter(str(exc), param_hint=exc.option)
+        raise bad_value(exc.option, str(exc)) from None
+    except CrawlBusy as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_BUSY)
     except OSError as exc:
         why = f"{exc.strerror}: {exc.filename}" if exc.strerror and exc.filename else exc
         raise click.ClickException(f"cannot crawl into {db_path} / {pdf_dir}: {why}")
@@ -57,6 +64,9 @@ def crawl(base_url, db_path, pdf_dir, since, backfill, scope, no_extract, fast, 
         click.echo(json.dumps(row))
     else:
         click.echo(summary_line(row))
+    if row["status"] != "ok" and row.get("reason") == "shutdown":    # Ctrl-C: Scrapy stopped
+        click.echo("interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     if row["status"] != "ok":
         click.echo(f"crawl failed: {row['reason']}", err=True)
         sys.exit(1)

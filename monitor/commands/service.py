@@ -49,19 +49,58 @@ def _logging(verbose: bool) -> None:
 def run_command(db_path, base_url, pdf_dir, crawl_timeout, fast, as_json, verbose):
     """Run one full cycle now: crawl, extract, detect, deliver; print a summary.
 
-    Exits 1 if the crawl failed (the outbox is still retried and the failure recorded).
+    Exits 1 if the crawl failed (the outbox is still retried and the failure recorded), 3 if
+    alerts could not be delivered (how many, to whom, and the next try are printed), 4 if
+    another `run` or `serve` holds the database (one cycle at a time: never a second crawl).
     """
+    import json
+    from pathlib import Path
+
+    from ..cli import EXIT_BUSY, EXIT_ERROR, EXIT_UNDELIVERED
     from ..cycle import crawl_json, run_cycle
+    from ..service import AlreadyRunning, hold_lock
+    from .alerts import describe_undelivered, undelivered
+    from .common import open_read
     _check_fast(fast, base_url)
     _logging(verbose)
+    log = logging.getLogger("ofsted_watch.commands")
     try:
+        Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+        lock = hold_lock(db_path, holder="ofsted-watch run")
+    except AlreadyRunning as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_BUSY)
+    except OSError as exc:
+        raise click.ClickException(f"database {db_path}: {_why(exc)}") from None
+    try:
+        log.info("cycle: crawl %s, then detect and deliver into %s", base_url, db_path)
         result = run_cycle(db_path, base_url=base_url, pdf_dir=pdf_dir, timeout=crawl_timeout,
                            fast=fast)
     except (sqlite3.Error, OSError) as exc:
         raise click.ClickException(f"database {db_path}: {_why(exc)}") from None
-    click.echo(crawl_json(result) if as_json else result.summary)
+    finally:
+        lock.close()
+    log.info("crawl %s; %s new event(s); delivery %s", result.crawl.get("status"),
+             len(result.events), result.delivery)
+    stuck = []
+    if any(result.delivery.get(k) for k in ("retrying", "failed", "unknown")):
+        db = open_read(db_path)
+        try:
+            stuck = undelivered(db)
+        finally:
+            db.conn.close()
+    if as_json:
+        data = json.loads(crawl_json(result))
+        data["undelivered"] = stuck
+        click.echo(json.dumps(data, indent=2, sort_keys=True))
+    else:
+        click.echo(result.summary)
+        for line in describe_undelivered(stuck):
+            click.echo(line, err=True)
     if not result.ok:
-        sys.exit(1)
+        sys.exit(EXIT_ERROR)
+    if stuck:
+        sys.exit(EXIT_UNDELIVERED)
 
 
 @click.command("serve")
