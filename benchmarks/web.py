@@ -6,8 +6,8 @@
 A SQLite file is filled quickly with sqlite-utils ``insert_all`` in the service's own schema
 (``monitor.schema.open_db``): 20,000 children's homes in every English local authority, owned by
 2,000 companies, 5 reports each (100,000), each with its headline and two area judgements, and
-the events a history like that raises (downgrades, straight-in inadequate, enforcement,
-upgrades). The site (``monitor.web.app.create_app``) runs on a real uvicorn server on 127.0.0.1
+the events a history like that raises (one ``published`` per report, downgrades, straight-in
+inadequate, enforcement, upgrades). The site (``monitor.web.app.create_app``) runs on a real uvicorn server on 127.0.0.1
 in this process; one keep-alive HTTP client asks for each page many times, round-robin over
 different providers / local authorities, and the median time of each is set beside the median
 time of a static file (``/static/site.css``) from the same server in the same run. Target:
@@ -91,7 +91,7 @@ def fill(db_path: Path, n_reports: int, per_provider: int = 5, seed: int = 7) ->
                 judgements.append({"report_id": str(file_id), "urn": urn, "area": area,
                                    "grade": grade, "scale": "four_point", "label": None})
             when = detected.format(1 + r % 9)
-            found = []
+            found = [("published", "report", None, grade, False)]   # every new report
             if previous is not None and rank > previous:
                 found.append(("downgrade", "overall", GRADES[previous], grade, rank == 3))
             elif previous is not None and rank < previous:
