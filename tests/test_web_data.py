@@ -21,7 +21,8 @@ def site(tmp_path_factory):
     folder = tmp_path_factory.mktemp("data")
     db_path = folder / "ofsted-watch.db"
     web_data.fill(db_path)
-    app = create_app(db_path, public_url="https://watch.example.org", snapshot_interval=0)
+    app = create_app(db_path, public_url="https://watch.example.org", snapshot_interval=0,
+                     snapshot_background=False)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client, db_path, folder / "ofsted-watch.public.db"
 
@@ -182,3 +183,26 @@ def test_datasette_alone_serves_the_snapshot_with_the_same_headers(tmp_path):
         r = client.get(f"/ofsted.json?sql={quote('select * from subscriptions')}")
         assert r.status_code == 400
         assert_no_secret(r, "standalone SQL")
+
+
+def test_a_stale_snapshot_is_rewritten_in_the_background(tmp_path):
+    import time
+
+    from conftest import store_provider
+
+    from monitor.schema import open_db
+    from monitor.web.public import SnapshotKeeper
+    db_path = tmp_path / "ofsted-watch.db"
+    web_data.fill(db_path)
+    keeper = SnapshotKeeper(db_path, tmp_path / "public.db", interval=0)
+    keeper.refresh_soon()                       # no snapshot yet: written there and then
+    count = "select count(*) from providers"
+    assert sqlite3.connect(keeper.out_path).execute(count).fetchone()[0] == 4
+    db = open_db(db_path)
+    store_provider(db, "SC100098")
+    db.conn.close()
+    keeper.refresh_soon()                       # returns at once; a thread rewrites it
+    deadline = time.monotonic() + 20
+    while sqlite3.connect(keeper.out_path).execute(count).fetchone()[0] != 5:
+        assert time.monotonic() < deadline, "the snapshot was not refreshed"
+        time.sleep(0.05)

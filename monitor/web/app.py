@@ -54,7 +54,8 @@ def _server_error(request: Request, exc: Exception):
 
 def create_app(db_path: str | Path, *, public_url: str | None = None,
                snapshot_path: str | Path | None = None, datasette: bool = True,
-               snapshot_interval: float = 10.0, page_cache: bool = True,
+               snapshot_interval: float = 10.0, snapshot_background: bool = True,
+               page_cache: bool = True,
                debug: bool = False) -> Starlette:
     """The site over ``db_path`` (created and migrated if it does not exist yet).
 
@@ -85,7 +86,7 @@ def create_app(db_path: str | Path, *, public_url: str | None = None,
         from .data import DataApp
         from .public import SnapshotKeeper, default_path
         keeper = SnapshotKeeper(db_path, snapshot_path or default_path(db_path),
-                                interval=snapshot_interval)
+                                interval=snapshot_interval, background=snapshot_background)
         keeper.refresh(force=True)
         routes += [Route("/data", lambda request: RedirectResponse("/data/", 301)),
                    Mount("/data", app=DataApp(keeper))]

@@ -195,7 +195,7 @@ class DataApp:
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http":
-            await anyio.to_thread.run_sync(self.keeper.refresh)
+            await anyio.to_thread.run_sync(self.keeper.refresh_soon)
         await self.asgi(scope, receive, send)
 
 

@@ -13,6 +13,7 @@ one. ``SnapshotKeeper`` redoes this when the source database has changed (thrott
 """
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import tempfile
@@ -21,6 +22,8 @@ import time
 from pathlib import Path
 
 from . import words
+
+log = logging.getLogger(__name__)
 
 #: table → [(column, declaration), ...]; the first column is the primary key unless noted.
 TABLES: dict[str, list[tuple[str, str]]] = {
@@ -137,13 +140,20 @@ def default_path(db_path: str | Path) -> Path:
 
 class SnapshotKeeper:
     """Keeps the snapshot in step with the source database, checking at most every
-    ``interval`` seconds whether the source (or its write-ahead log) has changed."""
+    ``interval`` seconds whether the source (or its write-ahead log) has changed.
 
-    def __init__(self, db_path: str | Path, out_path: str | Path, interval: float = 10.0):
+    ``refresh_soon()`` is what a visit to ``/data`` calls: with ``background`` (the default) a
+    stale snapshot is rewritten in a thread while the current one goes on being served (a large
+    history takes seconds to copy); without, the visit waits for it."""
+
+    def __init__(self, db_path: str | Path, out_path: str | Path, interval: float = 10.0,
+                 background: bool = True):
         self.db_path, self.out_path, self.interval = str(db_path), Path(out_path), interval
+        self.background = background
         self._lock = threading.Lock()
         self._stamp = None
         self._checked = 0.0
+        self._worker: threading.Thread | None = None
 
     def _source_stamp(self) -> tuple:
         out = []
@@ -170,3 +180,20 @@ class SnapshotKeeper:
             write_snapshot(self.db_path, self.out_path)
             self._stamp = stamp
             return True
+
+    def refresh_soon(self) -> None:
+        if not self.background or not self.out_path.exists():
+            self.refresh()
+            return
+        if time.monotonic() - self._checked < self.interval or \
+                (self._worker is not None and self._worker.is_alive()):
+            return
+        self._worker = threading.Thread(target=self._refresh_logged, name="public-snapshot",
+                                        daemon=True)
+        self._worker.start()
+
+    def _refresh_logged(self) -> None:
+        try:
+            self.refresh()
+        except Exception:  # the old snapshot goes on being served; say why in the log
+            log.exception("public snapshot of %s could not be written", self.db_path)
