@@ -15,10 +15,12 @@ import csv
 import datetime as dt
 import io
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import chain, islice
 from pathlib import Path
 
-from .columns import Columns, find_header
+from .columns import HEADER_SEARCH_ROWS, Columns, find_header
 from .errors import MIError
 
 ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
@@ -28,7 +30,7 @@ ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 class Table:
     format: str          # csv, ods, xlsx
     columns: Columns
-    rows: list           # every row after the header (lists of cells: str, or date/number)
+    rows: Iterable       # every row after the header (lists of cells: str, or date/number)
     first_row: int       # 1-based row number of rows[0] in the file/sheet
     sheet: str | None = None
 
@@ -58,12 +60,21 @@ def _decode(data: bytes) -> str:
 
 def _read_csv(path: Path) -> Table:
     text = _decode(path.read_bytes())
+    reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        rows = list(csv.reader(io.StringIO(text, newline="")))
+        head = list(islice(reader, HEADER_SEARCH_ROWS))
     except csv.Error as exc:
         raise MIError(f"not a readable CSV file ({exc})") from None
-    columns = find_header(rows)
-    return Table("csv", columns, rows[columns.header_row + 1:], columns.header_row + 2)
+    columns = find_header(head)
+    rows = chain(head[columns.header_row + 1:], _checked(reader))
+    return Table("csv", columns, rows, columns.header_row + 2)  # rows read as they are used
+
+
+def _checked(reader):
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise MIError(f"not a readable CSV file (line {reader.line_num}: {exc})") from None
 
 
 def _read_workbook(path: Path) -> Table:
