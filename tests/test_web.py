@@ -7,6 +7,7 @@ import io
 import re
 import sqlite3
 from html import unescape
+from html.parser import HTMLParser
 from xml.etree import ElementTree
 
 import feedparser
@@ -393,3 +394,40 @@ def test_an_empty_database_gives_pages_that_say_so(tmp_path):
         assert feed.feed.updated == "2026-01-01T00:00:00+00:00"      # fixed, not the clock
         assert c.get("/events.json").json()["events"] == []
         assert c.get("/search", params={"q": "anything"}).status_code == 200
+
+
+class _Structure(HTMLParser):
+    """Every element closed in order, no id used twice."""
+    VOID = {"meta", "link", "input", "br", "img", "hr", "rect", "circle", "polygon", "line",
+            "polyline", "path"}
+
+    def __init__(self):
+        super().__init__()
+        self.stack, self.ids, self.errors = [], set(), []
+
+    def handle_starttag(self, tag, attrs):
+        found = dict(attrs).get("id")
+        if found in self.ids:
+            self.errors.append(f"id {found} twice")
+        self.ids.add(found)
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if tag in self.VOID:
+            return
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"</{tag}> closes {self.stack[-1:]}")
+        else:
+            self.stack.pop()
+
+
+@pytest.mark.parametrize("path", ["/", "/provider/SC100001", "/provider/SC100002",
+                                  "/local-authority/derbyshire", "/owner/harmony-childcare-ltd",
+                                  "/events", "/events?kind=zzz&since=x", "/search?q=harm",
+                                  "/local-authority", "/subscribe?urn=SC100001", "/nope"])
+def test_pages_are_well_formed(client, path):
+    parser = _Structure()
+    parser.feed(client.get(path).text)
+    parser.close()
+    assert parser.errors == [] and parser.stack == []
