@@ -407,7 +407,7 @@ class _Structure(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         found = dict(attrs).get("id")
-        if found in self.ids:
+        if found and found in self.ids:
             self.errors.append(f"id {found} twice")
         self.ids.add(found)
         if tag not in self.VOID:
