@@ -43,9 +43,11 @@ SERIOUS_ENFORCEMENT = {"suspension", "cancellation", "restriction_of_accommodati
 #: Scales on which a grade can be ranked against the previous one.
 _COMPARABLE = {scale for scale, _ in SCALES.values()} - {"interim", "none", "unknown"}
 
-def _load(db, urns: list[str]) -> dict[str, list[dict]]:
-    """Every recorded report of the given providers, with its judgements, oldest first."""
+def _load(db, urns: list[str]) -> tuple[dict[str, list[dict]], dict[tuple, set]]:
+    """Every recorded report of the given providers, with its judgements, oldest first; and the
+    events already raised for each inspection ((urn, inspection date) → {(kind, area)})."""
     reports: dict[str, list[dict]] = defaultdict(list)
+    raised: dict[tuple, set] = defaultdict(set)
     by_id: dict[str, dict] = {}
     for chunk in chunks(urns):
         marks = ",".join("?" * len(chunk))
@@ -71,13 +73,19 @@ def _load(db, urns: list[str]) -> dict[str, list[dict]]:
                 chunk):
             if report_id in by_id:
                 by_id[report_id]["grades"][area] = (grade, scale)
+        for urn, inspected, kind, area in db.execute(
+                f"select e.urn, coalesce(r.inspection_date, ''), e.kind, e.area from events e "
+                f"join reports r on r.file_id = e.report_id where e.urn in ({marks})", chunk):
+            raised[(urn, inspected)].add((kind, area))
     for items in reports.values():
-        items.sort(key=history.report_sort_key)
-    return reports
+        for report in items:
+            report["sort_key"] = history.report_sort_key(report)
+        items.sort(key=lambda r: r["sort_key"])
+    return reports, raised
 
 
 def _date(report: dict) -> str:
-    return history.report_sort_key(report)[0]
+    return report["sort_key"][0]
 
 
 def _ordered_areas(grades: dict) -> list[str]:
@@ -197,24 +205,32 @@ def detect(db, *, baseline: bool = False, now: str | None = None) -> list[int]:
     new_ids: list[int] = []
     with db.atomic():
         for chunk in chunks(urns):
-            for urn, reports in _load(db, chunk).items():
-                new_ids.extend(_detect_provider(db, reports, baseline=baseline, now=now))
+            loaded, raised = _load(db, chunk)
+            marks: list[tuple] = []
+            for reports in loaded.values():
+                new_ids.extend(_detect_provider(db, reports, raised, marks, baseline=baseline,
+                                                now=now))
+            db.conn.executemany("update monitor_reports set detected = ?, detected_at = ?, "
+                                "held_reason = ? where report_id = ?", marks)
     return new_ids
 
 
-def _detect_provider(db, reports: list[dict], *, baseline: bool, now: str) -> list[int]:
+#: ``monitor_reports.detected``: 0 not yet examined; 1 examined, waiting for its own grades to
+#: be read (needs review); 2 done for good; 3 held: its grade events wait for the previous
+#: inspection to be read (examined again when any report of the provider is recorded anew).
+WAITING, DONE, HELD = 1, 2, 3
+
+
+def _detect_provider(db, reports: list[dict], raised: dict, marks: list, *, baseline: bool,
+                     now: str) -> list[int]:
     ids = []
     latest = max((_date(r) for r in reports), default="")
-    raised: dict[str, set] = defaultdict(set)  # inspection date -> {(kind, area)}
     for report in reports:
-        if report["detected"] == 2 or (report["detected"] == 1 and report["review"]):
+        if report["detected"] in (DONE, HELD) or (report["detected"] == WAITING
+                                                  and report["review"]):
             continue
         when = _date(report)
-        if when not in raised:
-            raised[when] = {tuple(row) for row in db.execute(
-                "select e.kind, e.area from events e join reports r on r.file_id = e.report_id "
-                "where r.urn = ? and coalesce(r.inspection_date, '') = ?",
-                [report["urn"], report["inspection_date"] or ""])}
+        done = raised[(report["urn"], report["inspection_date"] or "")]
         historical = when < latest
         # the rule (monitor/store.py is_news): a report found before watching began never alerts;
         # one first found after is news, even an older inspection published late. Reports stored
@@ -223,7 +239,7 @@ def _detect_provider(db, reports: list[dict], *, baseline: bool, now: str) -> li
             else (baseline or historical)
         for change in changes(reports, report):
             key = (change["kind"], change["area"])
-            if key in raised[when]:
+            if key in done:
                 continue
             detail = dict(change["detail"])
             if historical:
@@ -239,9 +255,8 @@ def _detect_provider(db, reports: list[dict], *, baseline: bool, now: str) -> li
                  now if quiet else None])
             if cursor.rowcount:
                 ids.append(cursor.lastrowid)
-            raised[when].add(key)
+            done.add(key)
         held = report.get("held")
-        db.execute("update monitor_reports set detected = ?, detected_at = ?, held_reason = ? "
-                   "where report_id = ?",
-                   [1 if report["review"] or held else 2, now, held, report["file_id"]])
+        state = HELD if held else WAITING if report["review"] else DONE
+        marks.append((state, now, held, report["file_id"]))
     return ids

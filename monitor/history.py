@@ -119,6 +119,10 @@ def record_extraction(db, file_id: str, *, sha256: str | None, version: str | No
             "insert into monitor_reports (report_id, dirty, detected, synced_at) "
             "values (?, 0, 0, ?) on conflict(report_id) do update set "
             "synced_at = excluded.synced_at", [file_id, now])
+        # reports of this provider held for a previous inspection that could not be read are
+        # examined again now that one of its reports was read anew (detect.HELD → WAITING)
+        db.execute("update monitor_reports set detected = 1 where detected = 3 and report_id in "
+                   "(select file_id from reports where urn = ?)", [urn])
         if report and report.get("owner"):
             update_owner(db, urn)
 

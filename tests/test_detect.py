@@ -267,3 +267,27 @@ def test_every_new_report_is_published_once_whatever_it_says(db, put_report):
         ("1", 1, "good"), ("2", 0, "good"), ("3", 0, None), ("4", 0, "good")]
     put_report("2", "SC100020", inspection_date="2023-01-10", overall="good")       # re-read
     assert detect.detect(db, now=T2) == []                                          # once
+
+
+def test_an_unread_previous_inspection_holds_the_next_one_instead_of_skipping_back(db,
+                                                                                   put_report):
+    """good (2019) → inadequate, unreadable (2021) → requires improvement (2023): comparing the
+    last with 2019 would alert "good → requires improvement" — a false alarm. The grade events
+    wait, with the reason, until the 2021 report is read."""
+    put_report("1", "SC100030", inspection_date="2019-01-10", overall="good")
+    put_report("2", "SC100030", inspection_date="2021-01-10", overall="inadequate",
+               needs_review=True)
+    detect.detect(db, baseline=True, now=T1)
+    put_report("3", "SC100030", inspection_date="2023-01-10", overall="requires_improvement",
+               enforcement=["compliance_notice"])
+    detect.detect(db, now=T2)
+    assert kinds(db) == [("enforcement", "compliance_notice")]      # enforcement is not held
+    held = db["monitor_reports"].get("3")
+    assert held["detected"] == detect.HELD and "could not be read" in held["held_reason"]
+    assert detect.detect(db, now=T2) == []                           # stays held, cheaply
+    put_report("2", "SC100030", inspection_date="2021-01-10", overall="inadequate")  # now read
+    detect.detect(db, now=T2)
+    third = [(e["kind"], e["area"], e["old_grade"]) for e in events(db) if e["report_id"] == "3"]
+    assert sorted(third) == [("enforcement", "compliance_notice", None),
+                             ("upgrade", "overall", "inadequate")]  # compared with 2021, not 2019
+    assert db["monitor_reports"].get("3")["detected"] == detect.DONE
