@@ -118,7 +118,8 @@ def test_check_cli_text_and_json(db, tmp_path):
     runner = CliRunner()
     text = runner.invoke(main, ["mi", "check", "--db", path])
     assert text.exit_code == 0, text.output
-    assert "4 reports read from PDFs; 3 are inspections the statistics hold" in text.output
+    assert "4 reports read from PDFs: 3 are inspections the statistics hold, 1 is not" \
+        in text.output
     assert "agreement: " in text.output
     line = [row for row in text.output.splitlines() if row.startswith("SC392492")]
     assert line == [("SC392492  2019-07-02  help_and_protection  requires_improvement  "

@@ -18,6 +18,10 @@ def _safe(value) -> str:
     return _CONTROL.sub(" ", "" if value is None else str(value))
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def _open(db_path):
     try:
         return open_db(db_path)
@@ -76,9 +80,11 @@ def check(as_json, db_path):
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))
         return
-    click.echo(f"{result.reports} reports read from PDFs; {result.matched} are inspections the "
-               f"statistics hold, {result.reports - result.matched} are not (other dates, URNs "
-               "or years)")
+    unmatched = result.reports - result.matched
+    click.echo(f"{_count(result.reports, 'report')} read from PDFs: {result.matched} "
+               f"{'is an inspection' if result.matched == 1 else 'are inspections'} the "
+               f"statistics hold, {unmatched} {'is' if unmatched == 1 else 'are'} not (other "
+               "dates, URNs or years)")
     if not result.matched:
         return
     click.echo(f"{'family':<28} {'field':<36} {'agree':>6} {'disagree':>8}")
