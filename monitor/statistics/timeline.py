@@ -80,8 +80,9 @@ def official_timeline(db, urn: str) -> list[dict]:
     rows = official_rows(db, urn)
     if not rows:
         return []
-    reports = [dict(row) for row in db.query(
-        f"select {report_columns(db)} from reports where upper(urn) = ?", [urn.strip().upper()])]
+    reports = [dict(row) for row in db.query(  # by the index on urn: URNs are stored upper case
+        f"select {report_columns(db)} from reports where urn in (?, ?)",
+        [urn.strip(), urn.strip().upper()])]
     matched: dict[str, dict] = {}
     for report in reports:
         extraction = load_extraction(report.get("extraction")) or {}
