@@ -176,3 +176,15 @@ def test_the_reports_own_last_day_is_used(db):
     result = run_check(db)
     assert result.matched == 4
     assert disagreements_for(db, "9005") == []
+
+
+def test_official_grades_for_detection(db):
+    from monitor.statistics.timeline import official_grades
+    grades = official_grades(db, ["SC392492", "sc038719", "SC999999"])
+    assert set(grades) == {"SC392492", "SC038719"}
+    dates = [item["inspection_date"] for item in grades["SC392492"]]
+    assert dates == sorted(dates) and "2015-12-31" not in dates  # a monitoring visit: no grade
+    latest = grades["SC392492"][-1]
+    assert latest["inspection_date"] == "2023-01-17"
+    assert latest["grades"]["overall"] == ("good", "four_point")
+    assert latest["grades"]["help_and_protection"] == ("good", "four_point")

@@ -128,3 +128,28 @@ def previous_official(db, urn: str, before: str, scale: str | None = None) -> di
         "select area, grade from official_judgements where urn = ? and inspection_key = ?",
         [urn, found["inspection_key"]]).fetchall())
     return found
+
+
+def official_grades(db, urns) -> dict[str, list[dict]]:
+    """For detection: each URN's official inspections that carry grades, oldest first, as
+    {inspection_key, event_type, inspection_date (last day), grades: {area: (grade, scale)}}
+    — to be read as earlier inspections, so the first PDF read after an import is compared with
+    the real previous grade. URNs with none are left out."""
+    found: dict[str, dict] = {}
+    urns = sorted({u.strip().upper() for u in urns if u})
+    for start in range(0, len(urns), 500):
+        chunk = urns[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        for urn, key, kind, date, area, grade, scale in db.execute(
+                "select i.urn, i.inspection_key, i.event_type, i.inspection_date, j.area, "
+                "j.grade, j.scale from official_inspections i join official_judgements j "
+                f"using (urn, inspection_key) where i.urn in ({marks})", chunk):
+            item = found.setdefault((urn, key), {
+                "urn": urn, "inspection_key": key, "event_type": kind, "inspection_date": date,
+                "grades": {}})
+            item["grades"][area] = (grade, scale)
+    by_urn: dict[str, list[dict]] = {}
+    for item in sorted(found.values(), key=lambda i: (i["inspection_date"] or "",
+                                                      i["inspection_key"])):
+        by_urn.setdefault(item.pop("urn"), []).append(item)
+    return by_urn
