@@ -63,6 +63,11 @@ HTTPCACHE_IGNORE_HTTP_CODES = [403, 404, 408, 429, 500, 502, 503, 504]
 #: refused mid-download and recorded as a failure of that file with the reason.
 DOWNLOAD_MAXSIZE = int(_env("MAX_DOWNLOAD_MB", 50, float) * 1024 * 1024)
 DOWNLOAD_WARNSIZE = min(20 * 1024 * 1024, DOWNLOAD_MAXSIZE)
+#: Whoever stores the reports reads each PDF in a sandbox (the monitor: monitor/sandbox_extract.py):
+#: this many worker processes, each limited to this much memory (MiB) and time (s) per file.
+OFSTED_EXTRACT_WORKERS = _env("EXTRACT_WORKERS", 2, int)
+OFSTED_EXTRACT_MEMORY_MB = _env("EXTRACT_MEMORY_MB", 512, int)
+OFSTED_EXTRACT_TIMEOUT = _env("EXTRACT_TIMEOUT", 60.0, float)
 
 # ---- ours -----------------------------------------------------------------------------------
 EXTENSIONS = {"crawler.extensions.Progress": 200}

@@ -226,6 +226,8 @@ def _child_main(argv: list[str]) -> None:
     hard = int(options[options.index("--hard-limit") + 1])
     _die_with_parent(parent)
     signal.alarm(max(1, hard))        # SIGALRM's default action ends the process
+    print(f"crawl child pid {os.getpid()} (parent {parent}, hard limit {hard} s): "
+          f"ofsted-watch {' '.join(command)}", file=sys.stderr, flush=True)
     sys.argv = ["ofsted-watch", *command]
     runpy.run_module("monitor", run_name="__main__", alter_sys=True)
 

@@ -156,7 +156,10 @@ class ReportsSpider(scrapy.Spider):
 
     def failed(self, failure):
         request = failure.request
-        reason = describe_failure(failure)
+        settings = getattr(getattr(self, "crawler", None), "settings", None)
+        cap = request.meta.get("download_maxsize",
+                               settings.getint("DOWNLOAD_MAXSIZE") if settings else 0)
+        reason = describe_failure(failure, cap)
         kind = {self.parse_results: "listing", self.parse_provider: "provider"}.get(
             request.callback, "file")
         kwargs = request.cb_kwargs
@@ -172,14 +175,20 @@ _TOO_BIG = re.compile(r"(Expected to receive|Received) (\d+) bytes which is larg
                       r"max size \((\d+)\)")
 
 
-def describe_failure(failure) -> str:
+def describe_failure(failure, maxsize: int = 0) -> str:
+    """One line for a failed request. ``maxsize``: the download cap in force (DOWNLOAD_MAXSIZE),
+    for a download Scrapy cancelled when more than that arrived (its error says nothing)."""
     exc = failure.value
-    too_big = _TOO_BIG.search(str(exc)) if isinstance(exc, DownloadCancelledError) else None
-    if too_big:
-        said, size, cap = too_big.groups()
-        how = "declares" if said.startswith("Expected") else "sent more than"
-        return (f"refused: larger than the {int(cap) / 2**20:g} MB download cap "
-                f"(the server {how} {int(size):,} bytes)")
+    if isinstance(exc, DownloadCancelledError):
+        too_big = _TOO_BIG.search(str(exc))
+        if too_big:
+            said, size, cap = too_big.groups()
+            how = "declares" if said.startswith("Expected") else "sent more than"
+            return (f"refused: larger than the {int(cap) / 2**20:g} MB download cap "
+                    f"(the server {how} {int(size):,} bytes)")
+        if maxsize and not str(exc):
+            return (f"refused: larger than the {maxsize / 2**20:g} MB download cap (the server "
+                    f"sent more than {maxsize:,} bytes)")
     if isinstance(exc, HttpError):
         return f"HTTP {exc.response.status}"
     if isinstance(exc, IgnoreRequest):
