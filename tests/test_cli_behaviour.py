@@ -320,3 +320,42 @@ def test_history_json_says_which_headline_it_printed(db, db_path, put_report, pu
                                   "notify-test"])
 def test_every_command_that_reports_has_json(name):
     assert "--json" in run(name, "--help").output
+
+
+def test_ctrl_c_during_a_run_stops_the_crawl_and_exits_130(tmp_path):
+    """A real Ctrl-C (SIGINT to the terminal's process group) while `run` waits for its crawl,
+    against a site that accepts connections and never answers."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    held = []
+    threading.Thread(target=lambda: [held.append(server.accept()) for _ in range(16)],
+                     daemon=True).start()
+    db_path = tmp_path / "w.db"
+    child = subprocess.Popen(
+        [sys.executable, "-m", "monitor", "run", "--db", str(db_path), "--base-url",
+         f"http://127.0.0.1:{server.getsockname()[1]}", "--fast", "--crawl-timeout", "60"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        log = Path(f"{db_path}.crawl.log")               # written as the crawl child starts
+        while not log.exists() and not held and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert log.exists() or held, "the crawl never started"
+        time.sleep(0.3)
+        os.killpg(child.pid, signal.SIGINT)
+        out, err = child.communicate(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+        server.close()
+    assert child.returncode == 130, (out, err)
+    assert err.strip() == "interrupted" and "Traceback" not in out + err
