@@ -97,9 +97,10 @@ def _setup(db, urls: list[str]) -> message.Message:
 
 
 def _message(db, events) -> message.Message:
-    """The message as the outbox renders it (after ``enqueue``: the event rows it carries say
-    when they were queued)."""
-    return message.render(message.load_groups(db, events)[0])
+    """The message as the outbox renders it: the events queued for the subscribers (after
+    ``enqueue``: the event rows it carries say when they were queued)."""
+    queued = [row[0] for row in db.execute("select distinct event_id from deliveries")]
+    return message.render(message.load_groups(db, sorted(set(events) & set(queued)))[0])
 
 
 def _upstream_send(url: str, msg: message.Message) -> bool:
