@@ -9,3 +9,8 @@ PDF_DIR = os.environ.get("OFSTED_WATCH_PDF_DIR", "ofsted-watch-pdfs")
 BASE_URL = os.environ.get("OFSTED_WATCH_BASE_URL", "https://reports.ofsted.gov.uk")
 #: Honest User-Agent with a contact URL (the crawler's settings own them).
 from crawler.settings import CONTACT_URL, USER_AGENT  # noqa: E402,F401
+
+#: Hard limit for one crawl subprocess, in seconds (the crawler also stops itself earlier).
+CRAWL_TIMEOUT = 3600
+#: How late a scheduled job may still run after its time (a machine asleep, a long cycle).
+MISFIRE_GRACE_SECONDS = 3600

@@ -24,8 +24,7 @@ from .sql import rows_in
 
 log = logging.getLogger("ofsted_watch.cycle")
 
-#: Hard limit for one crawl subprocess, in seconds (the crawler also stops itself earlier).
-CRAWL_TIMEOUT = 3600
+CRAWL_TIMEOUT = config.CRAWL_TIMEOUT
 
 #: Held while a job writes events or sends alerts, so a scheduled outbox retry never runs
 #: ``deliver_due`` at the same moment as a cycle in the same process.

@@ -15,9 +15,12 @@ from crawler.items import FailureItem, ProviderItem, ReportItem
 from crawler.middlewares import retry_after_seconds
 from extract.places import la_code, region_code, region_for
 from crawler.scope import BadScope, parse_scope
+from crawler.replica.pages import TEMPLATE
 from crawler.spiders.reports import ReportsSpider
 
 FILES = Path(__file__).parent / "files"
+#: the real saved results page: one copy, the replica's template (crawler/replica/)
+REAL_PAGE = TEMPLATE
 PDFS = Path(__file__).parent / "fixtures" / "reports"
 REAL_URL = ("https://reports.ofsted.gov.uk/search?q=&location=Folkestone%2C+UK&lat=51.081397"
             "&lon=1.169456&radius=10&level_1_types=1&level_2_types%5B0%5D=1"
@@ -26,7 +29,8 @@ PROVIDER_URL = "https://reports.ofsted.gov.uk/provider/2/2519823"
 
 
 def html_response(name: str, url: str, body: str | None = None, *, request=None):
-    body = body if body is not None else (FILES / name).read_text(encoding="utf-8")
+    path = REAL_PAGE if name == REAL_PAGE.name else FILES / name
+    body = body if body is not None else path.read_text(encoding="utf-8")
     return HtmlResponse(url=url, body=body.encode("utf-8"), encoding="utf-8", request=request)
 
 
@@ -84,7 +88,7 @@ def test_search_url_carries_scope_dates_sort_and_paging():
 
 
 def test_full_page_asks_for_the_next_one():
-    real = (FILES / "search-results-2023-11.html").read_text(encoding="utf-8")
+    real = REAL_PAGE.read_text(encoding="utf-8")
     page = real.replace('js-results-count">61<', 'js-results-count">250<')
     spider = ReportsSpider()
     _, requests = split(spider.parse_results(html_response("", REAL_URL, page), start=100))
@@ -93,7 +97,7 @@ def test_full_page_asks_for_the_next_one():
 
 
 def test_results_page_without_the_count_fails_loudly():
-    real = (FILES / "search-results-2023-11.html").read_text(encoding="utf-8")
+    real = REAL_PAGE.read_text(encoding="utf-8")
     changed = real.replace("results-count js-results-count", "result-total")
     with pytest.raises(CloseSpider) as stopped:
         list(ReportsSpider().parse_results(html_response("", REAL_URL, changed)))
@@ -101,7 +105,7 @@ def test_results_page_without_the_count_fails_loudly():
 
 
 def test_results_count_without_items_fails_loudly():
-    real = (FILES / "search-results-2023-11.html").read_text(encoding="utf-8")
+    real = REAL_PAGE.read_text(encoding="utf-8")
     changed = real.replace('class="search-result"', 'class="result-card"')
     with pytest.raises(CloseSpider) as stopped:
         list(ReportsSpider().parse_results(html_response("", REAL_URL, changed)))
@@ -109,7 +113,7 @@ def test_results_count_without_items_fails_loudly():
 
 
 def test_no_results_in_a_full_walk_fails_loudly():
-    real = (FILES / "search-results-2023-11.html").read_text(encoding="utf-8")
+    real = REAL_PAGE.read_text(encoding="utf-8")
     start, end = real.index('<ul class="results-list'), real.index('<div class="results-map">')
     empty = (real[:start] + '<ul class="results-list list-unstyled">\n  </ul>\n          '
              + real[end:]).replace('js-results-count">61<', 'js-results-count">0<')

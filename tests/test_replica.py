@@ -10,10 +10,11 @@ import pytest
 
 from crawler import markup
 from crawler.replica import Replica
+from crawler.replica.pages import TEMPLATE
 
 PDFS = Path(__file__).parent / "fixtures" / "reports"
 HOME_PDF = PDFS / "childrens-home_2519823_2024-10-08_full.pdf"
-REAL_PAGE = Path(__file__).parent / "files" / "search-results-2023-11.html"
+REAL_PAGE = TEMPLATE        # the real saved page: one copy, the replica's template
 
 
 def data():

@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from .. import config
 from ..cli import base_url_option, db_option, pdf_dir_option
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -15,7 +16,7 @@ fast_option = click.option(
     "--fast", is_flag=True,
     help="Crawl without politeness delays: only for a replica on loopback (testing).")
 timeout_option = click.option(
-    "--crawl-timeout", default=3600, show_default=True, type=click.FloatRange(min=1),
+    "--crawl-timeout", default=config.CRAWL_TIMEOUT, show_default=True, type=click.FloatRange(min=1),
     envvar="OFSTED_WATCH_CRAWL_TIMEOUT", help="Seconds before a crawl subprocess is stopped.")
 
 
@@ -117,7 +118,7 @@ def run_command(db_path, base_url, pdf_dir, crawl_timeout, fast, as_json, verbos
               envvar="OFSTED_WATCH_TIMEZONE", help="Time zone of the schedule.")
 @click.option("--outbox-minutes", default=5, show_default=True, type=click.IntRange(min=1),
               help="How often unsent alerts are retried.")
-@click.option("--misfire-grace-time", default=3600, show_default=True,
+@click.option("--misfire-grace-time", default=config.MISFIRE_GRACE_SECONDS, show_default=True,
               type=click.IntRange(min=1),
               help="Seconds a job may start late (after a suspend or a long crawl).")
 @click.option("--run-now", is_flag=True, help="Also run one cycle straight away.")
