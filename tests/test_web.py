@@ -431,3 +431,17 @@ def test_pages_are_well_formed(client, path):
     parser.feed(client.get(path).text)
     parser.close()
     assert parser.errors == [] and parser.stack == []
+
+
+def test_cached_pages_travel_gzipped_to_clients_that_accept_it(client):
+    plain = client.get("/local-authority/staffordshire", headers={"accept-encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    zipped = client.get("/local-authority/staffordshire", headers={"accept-encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert zipped.headers["vary"] == "Accept-Encoding"
+    assert zipped.text == plain.text                       # httpx unzipped it: same page
+    assert int(zipped.headers["content-length"]) < len(plain.content) / 2
+    assert zipped.headers["etag"] != plain.headers["etag"]
+    again = client.get("/local-authority/staffordshire", headers={
+        "accept-encoding": "gzip", "if-none-match": zipped.headers["etag"]})
+    assert again.status_code == 304
