@@ -37,9 +37,11 @@ def require_browser() -> None:
     pytest.skip(why)
 
 
-def sandbox_history(folder: Path) -> Path:
-    """The demo's story recorded by the real service: the sandbox replica crawled, a
-    baseline taken, the downgrade report published, crawled again. Returns the database."""
+def sandbox_history(folder: Path, *, story_as_news: bool = False) -> Path:
+    """The demo's story recorded by the real service from the sandbox replica: every report,
+    the downgrade included, crawled, read and compared in one cycle (the first run: its events
+    are history). ``story_as_news``: as the demo tells it instead, a baseline first, then the
+    downgrade published and found by a second cycle (twice as long). Returns the database."""
     from crawler.replica import Replica
     from monitor import sandbox
     from monitor.cycle import run_cycle
@@ -48,7 +50,8 @@ def sandbox_history(folder: Path) -> Path:
     site = Replica.from_file(sandbox.SITE_JSON)
     base_url = site.start()
     try:
-        for step in ("baseline", "story"):
+        steps = ("baseline", "story") if story_as_news else ("story",)
+        for step in steps:
             if step == "story":
                 for urn, report in sandbox.later_reports(published_on=date.today().isoformat()):
                     site.publish(urn, report)

@@ -25,7 +25,7 @@ def main(out: str) -> None:
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        db_path = sandbox_history(Path(tmp))
+        db_path = sandbox_history(Path(tmp), story_as_news=True)
         with LiveServer(create_app(db_path, datasette=False)) as server:
             driver = chrome()
             try:
