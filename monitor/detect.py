@@ -32,7 +32,8 @@ from collections import defaultdict
 from extract.grades import SCALES, WORST
 
 from . import history
-from .sql import chunks
+from .sql import chunks, rows_in
+from .statistics.timeline import official_grades
 
 KINDS = ("downgrade", "declined", "enforcement", "inadequate", "upgrade", "published")
 #: Kinds a subscription receives unless it chooses (upgrades are for feeds).
@@ -42,6 +43,12 @@ SERIOUS_ENFORCEMENT = {"suspension", "cancellation", "restriction_of_accommodati
                        "notice_of_proposal"}
 #: Scales on which a grade can be ranked against the previous one.
 _COMPARABLE = {scale for scale, _ in SCALES.values()} - {"interim", "none", "unknown"}
+
+#: ``monitor_reports.detected``: 0 not yet examined; 1 examined, waiting for its own grades to
+#: be read (needs review); 2 done for good; 3 held: its grade events wait for the previous
+#: inspection to be read (examined again when any report of the provider is recorded anew).
+WAITING, DONE, HELD = 1, 2, 3
+
 
 def _load(db, urns: list[str]) -> tuple[dict[str, list[dict]], dict[tuple, set]]:
     """Every recorded report of the given providers, with its judgements, oldest first; and the
@@ -55,14 +62,16 @@ def _load(db, urns: list[str]) -> tuple[dict[str, list[dict]], dict[tuple, set]]
         for row in db.execute(
                 f"select r.file_id, r.urn, r.inspection_date, r.publication_date, "
                 f"r.enforcement, r.extraction is not null, r.needs_review, r.extract_error, "
-                f"m.detected, r.baseline, r.inspection_kind, r.overall from reports r "
+                f"m.detected, r.baseline, r.inspection_kind, r.overall, r.inspection_end_date "
+                f"from reports r "
                 f"join monitor_reports m on m.report_id = r.file_id "
                 f"where r.urn in ({marks})", chunk):
             (file_id, urn, inspected, published, enforcement, read, review, error, detected,
-             known_before, kind, overall) = row
+             known_before, kind, overall, end_date) = row
             report = {"file_id": file_id, "urn": urn, "inspection_date": inspected,
                       "publication_date": published, "read": bool(read),
                       "baseline": known_before, "kind": kind, "overall": overall,
+                      "end_date": end_date,
                       "enforcement": history.json_list(enforcement),
                       "review": bool(review or error or not read),
                       "detected": detected, "grades": {}}
@@ -77,11 +86,39 @@ def _load(db, urns: list[str]) -> tuple[dict[str, list[dict]], dict[tuple, set]]
                 f"select e.urn, coalesce(r.inspection_date, ''), e.kind, e.area from events e "
                 f"join reports r on r.file_id = e.report_id where e.urn in ({marks})", chunk):
             raised[(urn, inspected)].add((kind, area))
+        _add_official(reports, official_grades(db, [u for u in chunk if u in reports]))
+    ids = [r for r in by_id]
+    for report_id, field, pdf, official in rows_in(
+            db, "select report_id, field, pdf, statistics from official_disagreements "
+                "where report_id in ({marks})", ids):
+        by_id[report_id].setdefault("contradicted", []).append(
+            f"{field}: the report says {pdf or 'nothing'}, Ofsted's statistics {official or 'nothing'}")
     for items in reports.values():
         for report in items:
             report["sort_key"] = history.report_sort_key(report)
         items.sort(key=lambda r: r["sort_key"])
     return reports, raised
+
+
+def _add_official(reports: dict[str, list[dict]], official: dict[str, list[dict]]) -> None:
+    """Inspections known from Ofsted's statistics (``mi import``) join each provider's history as
+    earlier graded inspections — never examined themselves (history alerts nobody), but what the
+    first report read after an import is compared with. An official row and a stored report of
+    the same inspection (its last day within the report's dates) are one inspection: the report
+    stands."""
+    for urn, items in official.items():
+        spans = [(r["inspection_date"] or "", r.get("end_date") or r["inspection_date"] or "")
+                 for r in reports[urn]]
+        for item in items:
+            day = item["inspection_date"] or ""
+            if any(first <= day <= last for first, last in spans):
+                continue
+            reports[urn].append({
+                "file_id": f"official:{item['inspection_key']}", "urn": urn,
+                "inspection_date": day, "publication_date": None, "read": True,
+                "review": False, "detected": DONE, "baseline": 1, "kind": item["event_type"],
+                "overall": None, "enforcement": [], "grades": dict(item["grades"]),
+                "official": True})
 
 
 def _date(report: dict) -> str:
@@ -149,6 +186,9 @@ def _grade_changes(reports: list[dict], report: dict) -> list[dict]:
                       "serious": token in SERIOUS_ENFORCEMENT, "detail": {}})
     if report["review"]:
         return found
+    if report.get("contradicted"):       # `mi check`: the statistics say other grades
+        report["held"] = "; ".join(report["contradicted"])
+        return found
     for area in _ordered_areas(report["grades"]):
         grade, scale = report["grades"][area]
         if scale == "interim":
@@ -213,12 +253,6 @@ def detect(db, *, baseline: bool = False, now: str | None = None) -> list[int]:
             db.conn.executemany("update monitor_reports set detected = ?, detected_at = ?, "
                                 "held_reason = ? where report_id = ?", marks)
     return new_ids
-
-
-#: ``monitor_reports.detected``: 0 not yet examined; 1 examined, waiting for its own grades to
-#: be read (needs review); 2 done for good; 3 held: its grade events wait for the previous
-#: inspection to be read (examined again when any report of the provider is recorded anew).
-WAITING, DONE, HELD = 1, 2, 3
 
 
 def _detect_provider(db, reports: list[dict], raised: dict, marks: list, *, baseline: bool,

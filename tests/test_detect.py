@@ -291,3 +291,50 @@ def test_an_unread_previous_inspection_holds_the_next_one_instead_of_skipping_ba
     assert sorted(third) == [("enforcement", "compliance_notice", None),
                              ("upgrade", "overall", "inadequate")]  # compared with 2021, not 2019
     assert db["monitor_reports"].get("3")["detected"] == detect.DONE
+
+
+def official(db, urn, key, day, grades):
+    """An inspection as ``ofsted-watch mi import`` stores it from Ofsted's statistics."""
+    db["official_inspections"].insert({"urn": urn, "inspection_key": key, "event_type": "full",
+                                       "inspection_date": day, "overall": grades["overall"]})
+    db["official_judgements"].insert_all(
+        [{"urn": urn, "inspection_key": key, "area": area, "grade": grade,
+          "scale": "four_point"} for area, grade in grades.items()])
+
+
+def test_an_imported_official_inspection_is_the_previous_grade(db, put_report):
+    """Ten years of history imported from the statistics: the first PDF the crawler reads is
+    compared with the real previous grade, not treated as straight-in."""
+    official(db, "SC100040", "2019-1", "2019-03-01", {"overall": "outstanding"})
+    official(db, "SC100040", "2021-1", "2021-05-20", {"overall": "good"})
+    put_report("1", "SC100040", inspection_date="2023-02-01", overall="inadequate")
+    detect.detect(db, now=T1)
+    assert events(db) == [{"report_id": "1", "kind": "downgrade", "area": "overall",
+                           "old_grade": "good", "new_grade": "inadequate", "serious": 1,
+                           "baseline": 0}]
+    detail = json.loads(db.execute("select detail from events where kind = 'downgrade'"
+                                   ).fetchone()[0])
+    assert detail["previous_report"] == "official:2021-1"
+    assert db.execute("select count(*) from events where report_id like 'official:%'"
+                      ).fetchone()[0] == 0                   # history alerts nobody
+
+
+def test_the_statistics_and_the_report_of_one_inspection_are_one_inspection(db, put_report):
+    official(db, "SC100041", "2021-1", "2021-05-20", {"overall": "good"})
+    official(db, "SC100041", "2023-1", "2023-02-02", {"overall": "inadequate"})
+    # the 2023 inspection's own report (1–2 February): compared with 2021, not with itself
+    put_report("1", "SC100041", inspection_date="2023-02-01", overall="inadequate")
+    db["reports"].update("1", {"inspection_end_date": "2023-02-02"})
+    detect.detect(db, now=T1)
+    assert kinds(db) == [("downgrade", "overall")]
+
+
+def test_grades_the_statistics_contradict_are_held(db, put_report):
+    put_report("1", "SC100042", inspection_date="2021-05-20", overall="good")
+    detect.detect(db, baseline=True, now=T1)
+    put_report("2", "SC100042", inspection_date="2023-02-01", overall="inadequate")
+    db["official_disagreements"].insert({"report_id": "2", "urn": "SC100042", "field": "overall",
+                                         "pdf": "inadequate", "statistics": "good"})
+    detect.detect(db, now=T2)
+    assert ("downgrade", "overall") not in kinds(db)
+    assert "statistics good" in db["monitor_reports"].get("2")["held_reason"]
