@@ -565,11 +565,42 @@ def _pooled_email_send():
         return NotifyEmail, None
     names = dict(upstream.__globals__)
     names["AppriseSMTPController"] = _PooledSMTP
+    names["NotifyEmail"] = _own_text_part(names.get("NotifyEmail"))
     send = types.FunctionType(upstream.__code__, names, upstream.__name__,
                               upstream.__defaults__, upstream.__closure__)
     send.__kwdefaults__ = upstream.__kwdefaults__
     send.__doc__ = upstream.__doc__
     return NotifyEmail, send
+
+
+def _own_text_part(upstream_class):
+    """Hook (issue 11): an email's plain-text part written by the caller. Apprise makes an HTML
+    email's text/plain part by converting the HTML, which drops every link; a message that
+    carries its own ``email_text`` (``mail_render.EmailMessage``: the public subscribers'
+    emails, with manage and unsubscribe links) gets that text instead. Stands in for the name
+    ``NotifyEmail`` in the pooled send only: Apprise's own ``prepare_emails`` — the same code
+    object — with its ``convert_between`` answering HTML → text from this thread's
+    ``_CURRENT.text`` when one is set. Without a text, or with an Apprise whose code no longer
+    fits, everything is exactly upstream's."""
+    prepare = getattr(upstream_class, "prepare_emails", None)
+    code = getattr(prepare, "__code__", None)
+    if code is None or "convert_between" not in code.co_names:
+        return upstream_class
+    upstream_convert = prepare.__globals__["convert_between"]
+
+    def convert_between(from_format, to_format, content):
+        text = getattr(_CURRENT, "text", None)
+        if text is not None and from_format == apprise.NotifyFormat.HTML \
+                and to_format == apprise.NotifyFormat.TEXT:
+            return text
+        return upstream_convert(from_format, to_format, content)
+
+    names = dict(prepare.__globals__)
+    names["convert_between"] = convert_between
+    own = types.FunctionType(code, names, prepare.__name__, prepare.__defaults__,
+                             prepare.__closure__)
+    own.__kwdefaults__ = prepare.__kwdefaults__
+    return type("NotifyEmailOwnText", (), {"prepare_emails": staticmethod(own)})
 
 
 _EMAIL_CLASS, _EMAIL_SEND = _pooled_email_send()
@@ -641,6 +672,7 @@ class Sender:
         body, body_format = body_for(plugin, message)
         crashed = None
         _CURRENT.pool, _CURRENT.notes = self._smtp, []
+        _CURRENT.text = getattr(message, "email_text", None)   # _own_text_part
         try:
             with _LOGS, _WATCHDOG.watch(self.deadline) as watch:
                 try:
@@ -651,7 +683,7 @@ class Sender:
                 logged = _LOGS.take()
             notes = _CURRENT.notes
         finally:
-            _CURRENT.pool = _CURRENT.notes = None
+            _CURRENT.pool = _CURRENT.notes = _CURRENT.text = None
         if ok:
             return Outcome(True)
         timed_out = bool(watch is not None and watch.expired)

@@ -52,7 +52,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from . import history, message, subscriptions
+from . import history, message, signups, subscriptions
 from .notify import Outcome, Sender, destination
 
 log = logging.getLogger("ofsted_watch.outbox")
@@ -202,8 +202,8 @@ class _Job:
 
 def _due_jobs(db, now: str, subscription_ids=None) -> list[_Job]:
     """Due deliveries grouped into messages, oldest first."""
-    sql = ("select d.id, d.subscription_id, d.event_id, e.report_id, s.digest, s.notify_url "
-           "from deliveries d join subscriptions s on s.id = d.subscription_id "
+    sql = ("select d.id, d.subscription_id, d.event_id, e.report_id, s.digest, s.notify_url, "
+           "s.email from deliveries d join subscriptions s on s.id = d.subscription_id "
            "join events e on e.id = d.event_id "
            "where d.status in ('pending', 'retry') and s.active = 1 "
            "and (d.next_attempt_at is null or d.next_attempt_at <= ?)")
@@ -215,13 +215,15 @@ def _due_jobs(db, now: str, subscription_ids=None) -> list[_Job]:
         sql += f" and d.subscription_id in ({','.join('?' * len(ids))})"
         params += ids
     jobs: dict[tuple, _Job] = {}
-    for delivery_id, sub_id, event_id, report_id, digest, url in db.execute(
+    for delivery_id, sub_id, event_id, report_id, digest, url, email in db.execute(
             sql + " order by d.id", params):
         key = (sub_id, None if digest else report_id)
         job = jobs.get(key)
         if job is None:
-            job = jobs[key] = _Job({"id": sub_id, "digest": digest, "notify_url": url}, [], [],
-                                   destination(url))
+            if email:   # a web subscriber: the operator's mail URL, this recipient (signups.py)
+                url = signups.outbox_url(db, sub_id, email)
+            job = jobs[key] = _Job({"id": sub_id, "digest": digest, "notify_url": url,
+                                    "email": email}, [], [], destination(url))
         job.ids.append(delivery_id)
         job.event_ids.append(event_id)
     return list(jobs.values())
@@ -330,6 +332,8 @@ def deliver_due(db, now: str | None = None, *, sender: Sender | None = None,
 
 
 def _render(db, job: _Job, period: str | None, cache: dict) -> message.Message:
+    if job.sub.get("email"):    # a web subscriber's own email, with its manage links
+        return signups.outbox_message(db, job.sub, job.event_ids, period, cache)
     event_ids = tuple(sorted(job.event_ids))
     key = (event_ids, period or job.sub["digest"])
     if key not in cache:  # one downgrade fanned out to 5,000 subscriptions is rendered once

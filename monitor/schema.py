@@ -240,6 +240,29 @@ def _migrate_exclusively(db: sqlite_utils.Database, path: Path) -> None:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+# ---- public email subscribers (issue 11) ----
+
+
+@migrations()
+def m501_public_subscribers(db: sqlite_utils.Database):
+    """Email sign-ups from the web site (``monitor/signups.py``) are ``subscriptions`` rows with
+    ``source = 'web'``, the address in ``email`` (``notify_url`` stays empty: the send URL is
+    made from the operator's mail URL at send time), ``active = 0`` until ``confirmed_at``;
+    ``token_nonce`` is in every link made for the row (a deleted row's links die with it).
+    ``signup_requests``: one row per sign-up asked for, by keyed hashes of the address and of
+    the client (never the address itself), for rate limits."""
+    columns = db["subscriptions"].columns_dict
+    for name in ("email", "source", "confirmed_at", "token_nonce"):
+        if name not in columns:
+            db["subscriptions"].add_column(name, str)
+    db["subscriptions"].create_index(["email"], if_not_exists=True)
+    db["signup_requests"].create({
+        "id": int, "at": str, "address_key": str, "client_key": str, "emailed": int,
+    }, pk="id", if_not_exists=True)
+    db["signup_requests"].create_index(["address_key", "at"], if_not_exists=True)
+    db["signup_requests"].create_index(["client_key", "at"], if_not_exists=True)
+
+
 # ---- official statistics (issue 12) ----
 
 
