@@ -74,8 +74,9 @@ def test_provider_page_has_details_grades_timeline_and_chart(client):
     assert timeline.index("22 July 2025") < timeline.index("7 March 2023") \
         < timeline.index("14 September 2021")
     assert "outstanding" in timeline and "good" in timeline
-    assert "Downgrade" in timeline and "outstanding → good" in timeline
-    assert "good → inadequate" in timeline
+    # the arrow is seen; "to" is what a screen reader says
+    assert "Downgrade" in timeline and "outstanding → to good" in timeline
+    assert "good → to inadequate" in timeline
     assert 'href="https://files.ofsted.gov.uk/v1/file/5006"' in html     # the report PDF
     assert 'href="https://reports.ofsted.gov.uk/provider/44/SC100001"' in html
     # the chart: server-side SVG with words, a shape per grade, a text summary

@@ -26,7 +26,7 @@ from . import headers
 from .cache import PageCache
 from .queries import Store
 from .render import environment, not_found, page
-from .views import events, groups, home, provider, search, subscribe
+from .views import events, groups, home, manage, provider, search, subscribe
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -55,7 +55,7 @@ def _server_error(request: Request, exc: Exception):
 def create_app(db_path: str | Path, *, public_url: str | None = None,
                snapshot_path: str | Path | None = None, datasette: bool = True,
                snapshot_interval: float = 10.0, snapshot_background: bool = True,
-               page_cache: bool = True,
+               page_cache: bool = True, signups=None,
                debug: bool = False) -> Starlette:
     """The site over ``db_path`` (created and migrated if it does not exist yet).
 
@@ -79,6 +79,14 @@ def create_app(db_path: str | Path, *, public_url: str | None = None,
         Route("/events", events.events_page, name="events"),
         Route("/events.{fmt:str}", events.events_data),
         Route("/subscribe", subscribe.subscribe, name="subscribe"),
+        # email sign-up, confirmation, manage and one-click unsubscribe (issue 11)
+        Route("/subscribe", subscribe.subscribe_post, methods=["POST"]),
+        Route("/confirm/{token}", subscribe.confirm_page),
+        Route("/confirm/{token}", subscribe.confirm_post, methods=["POST"]),
+        Route("/manage/{token}", manage.manage_page),
+        Route("/manage/{token}", manage.manage_post, methods=["POST"]),
+        Route("/unsubscribe/{token}", manage.unsubscribe_page),
+        Route("/unsubscribe/{token}", manage.unsubscribe_post, methods=["POST"]),
         Mount("/static", app=StaticFiles(directory=str(STATIC)), name="static"),
     ]
     keeper = None
@@ -99,4 +107,12 @@ def create_app(db_path: str | Path, *, public_url: str | None = None,
     app.state.public_url = public_url.rstrip("/") if public_url else None
     app.state.templates = environment()
     app.state.snapshot = keeper
+    # public email (monitor/signups.py): the secret, mail URL and public URL; the environment's
+    # unless given
+    from .. import signups as _signups
+    app.state.db_path = db_path
+    app.state.signups = signups if signups is not None else _signups.settings()
+    if public_url and not app.state.signups.public_url:
+        app.state.signups = _signups.Settings(**{**app.state.signups.__dict__,
+                                                 "public_url": app.state.public_url})
     return app

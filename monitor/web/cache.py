@@ -15,7 +15,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 
-SKIP = ("/data", "/static")
+SKIP = ("/data", "/static", "/subscribe", "/confirm", "/manage", "/unsubscribe")  # forms: per visitor
 #: Bodies smaller than this are not worth compressing.
 GZIP_MIN = 1024
 

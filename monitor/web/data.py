@@ -113,7 +113,6 @@ METADATA = {
                 },
                 "reports": {
                     "description": "One row per published report file.",
-                    "label_column": "title",
                     "sort_desc": "publication_date",
                     "facets": ["report_type", "inspection_kind", "overall"],
                     "columns": {
