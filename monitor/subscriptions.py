@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 
-from extract.places import region_code, region_for
+from extract.places import REGIONS, region_code, region_for
 
 from . import filters as checks
 from . import history, notify
@@ -211,7 +211,8 @@ def describe_filters(filters: dict) -> str:
     for key, label in (("local_authority", "local authority"), ("region", "region"),
                        ("owner", "owner"), ("provider_type", "type")):
         if filters.get(key):
-            parts.append(f"{label} {filters[key]}")
+            value = REGIONS.get(filters[key], filters[key]) if key == "region" else filters[key]
+            parts.append(f"{label} {value}")
     return "; ".join(parts)
 
 

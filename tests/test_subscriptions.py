@@ -159,3 +159,30 @@ def test_cli_subscribe_bad_input_is_one_line(db_path):
     assert result.exit_code != 0
     assert "unknown event kind 'everything'" in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_a_council_by_short_form_code_or_old_name_gets_its_alerts(db, put_report, put_provider):
+    downgrade(put_report, put_provider, "SC200021", local_authority="Staffordshire")
+    downgrade(put_report, put_provider, "SC200022", local_authority="Cumberland")
+    downgrade(put_report, put_provider, "SC200023", local_authority="Bournemouth, Christchurch "
+                                                                    "and Poole")
+    staffs = subscriptions.add(db, HOOK + "a", local_authority="Staffs", now=T0)
+    code = subscriptions.add(db, HOOK + "b", local_authority="860", now=T0)
+    cumbria = subscriptions.add(db, HOOK + "c", local_authority="Cumbria", now=T0)
+    poole = subscriptions.add(db, HOOK + "d", local_authority="Poole", now=T0)
+    detect.detect(db, now=T1)
+    outbox.enqueue(db, now=T1)
+    got = fanout(db)
+    assert {u for s, u, _ in got if s == staffs} == {"SC200021"}
+    assert {u for s, u, _ in got if s == code} == {"SC200021"}
+    assert {u for s, u, _ in got if s == cumbria} == {"SC200022"}
+    assert {u for s, u, _ in got if s == poole} == {"SC200023"}
+
+
+def test_the_same_subscription_twice_names_the_first(db):
+    first = subscriptions.add(db, HOOK, local_authority="Staffordshire", now=T0)
+    with pytest.raises(subscriptions.DuplicateSubscription) as info:
+        subscriptions.add(db, HOOK, local_authority="staffs", now=T1)
+    assert info.value.existing == first
+    subscriptions.remove(db, first)                      # a stopped one may be made again
+    assert subscriptions.add(db, HOOK, local_authority="Staffs", now=T2) != first
