@@ -6,7 +6,7 @@ crawl (a few times a day), and SQLite says when it has (``PRAGMA data_version``,
 stale. Bounded in size (least recently used out first). Each cached page carries an ``ETag``
 (a hash of its body), so a feed reader polling with ``If-None-Match`` gets ``304 Not Modified``,
 and is kept gzipped too (compressed once, sent to clients that accept it: a local authority's
-page of 87 kB travels as about 10 kB). ``/data`` (Datasette) and ``/static`` are not cached here.
+page of 88 kB travels as 6 kB). ``/data`` (Datasette) and ``/static`` are not cached here.
 """
 from __future__ import annotations
 
