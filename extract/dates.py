@@ -115,6 +115,8 @@ def _read_from(text: str, start: int, context: date | None) -> DateSpan | None:
         elif kind == "day":
             if items and items[-1][1] is None and joiner is None:
                 break                   # "3 10": two numbers in a row is not a date list
+            if items and items[-1][2] is not None and joiner is None:
+                break                   # "14 July 2023 8 August 2023": a second, unjoined date
             items.append([int(match["day"]), None, None, joiner == "range"])
             joiner = None
         elif kind == "month":

@@ -66,3 +66,8 @@ def test_single_dates_for_the_crawler():
     assert parse_date("19/02/2020") == "2020-02-19"
     assert parse_date("31 February 2023") is None
     assert parse_date("no date here") is None
+
+
+def test_a_date_printed_right_after_the_dates_is_not_part_of_them():
+    assert parse_date_range("10 to 14 July 2023 8 August 2023") == ("2023-07-10", "2023-07-14")
+    assert parse_date_range("10 to 14 July 2023, 8 August 2023") == ("2023-07-10", "2023-08-08")
