@@ -6,7 +6,7 @@ Nothing slow runs on the reactor (Twisted's thread, which also drives every down
 - SQLite: one writer thread owns the one writing connection and runs the pipeline's writes in
   batches, one transaction per batch (each write still its own savepoint, so a failed write
   undoes only itself); an item waits for its batch to commit before it counts.
-- PDF files are written (fsync, rename) in Twisted's thread pool.
+- PDF files are written (fsync, rename) by two file threads.
 - Extraction runs in the sandboxed process pool (``monitor/sandbox_extract.py``): both cores, a
   memory and a time limit per file. A file that breaks a limit is recorded once, as the report's
   permanent extraction error and as a crawl error of the run, and is not read again until its
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import queue
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
@@ -133,6 +134,7 @@ class StorePipeline:
             "time_limit": settings.getfloat("OFSTED_EXTRACT_TIMEOUT",
                                             sandbox_extract.TIME_LIMIT)}
         self.writer = None
+        self.files = None
         self.pool = None
         self.watching = None
         #: sha256 → Deferreds waiting for the extraction of the same bytes under way
@@ -146,6 +148,7 @@ class StorePipeline:
         from twisted.internet import reactor
         self.writer = Writer(self.db_path, reactor)
         self.writer.start()
+        self.files = ThreadPoolExecutor(2, thread_name_prefix="pdf-files")
         self.watching = await self._write(store.watching_since, self.run_id)
         if self.extract:
             self.pool = sandbox_extract.ExtractPool(**self.pool_options)
@@ -164,6 +167,7 @@ class StorePipeline:
             if self.pool is not None:
                 await maybe_deferred_to_future(threads.deferToThread(self.pool.close))
             await maybe_deferred_to_future(self.writer.stop())
+            self.files.shutdown(wait=False)
 
     def _write(self, fn, *args, **kwargs):
         return maybe_deferred_to_future(self.writer.submit(fn, *args, **kwargs))
@@ -172,14 +176,14 @@ class StorePipeline:
         self.crawler.stats.inc_value(f"ofsted/{key}", count)
 
     async def process_item(self, item):
-        store.clean(item)                     # control characters never reach the database
+        # the save_* functions clean every field (control characters never reach the database)
         if isinstance(item, ProviderItem):
             await self._write(store.save_provider, item)
             self._stat("providers")
         elif isinstance(item, ReportItem):
             body, item.body = item.body, None
             sha, path, size = await maybe_deferred_to_future(
-                threads.deferToThread(store_pdf, self.pdf_dir, body))
+                _deferred(self.files.submit(store_pdf, self.pdf_dir, body)))
             del body                                   # the bytes are on disk now
             news = store.is_news(self.watching, item.publication_date)
             if await self._write(store.save_report, item, sha256=sha, path=str(path),
