@@ -195,3 +195,24 @@ def test_a_graded_table_continued_on_page_2(tmp_path):
     assert report.judgements["leadership_and_management"] == "requires_improvement"
     assert report.judgements["personal_development"] == "good"
     assert not any("no grade read" in reason for reason in report.review_reasons)
+
+
+def test_a_2012_to_2015_school_report_is_read_and_flagged(tmp_path):
+    report = _made(tmp_path, [
+        "School report", "Putnoe Primary School", "Church Lane, Bedford, MK41 0DH",
+        "Inspection dates 12-13 March 2014", "Overall effectiveness",
+        "Previous inspection: Good 2", "This inspection: Requires improvement 3",
+        "Achievement of pupils Requires improvement 3", "Quality of teaching Requires improvement 3",
+        "Behaviour and safety of pupils Good 2", "Leadership and management Good 2",
+        "Summary of key findings for parents and pupils"], SCHOOL_DETAILS)
+    assert (report.report_type, report.inspection_kind) == ("school-s5", "section-5-2012")
+    assert report.provider_name == "Putnoe Primary School"
+    assert report.overall == "requires_improvement"
+    assert report.judgements == {
+        "overall_effectiveness": "requires_improvement",
+        "achievement_of_pupils": "requires_improvement",
+        "quality_of_teaching": "requires_improvement",
+        "behaviour_and_safety_of_pupils": "good", "leadership_and_management": "good"}
+    assert report.last_inspection == {"date": None, "judgement": "Good"}
+    assert report.urn == "116482"
+    assert report.needs_review

@@ -34,6 +34,10 @@ KNOWN_UNREAD = [
     (r"(?:Special measures |Serious weaknesses )?monitoring inspection (?:of|at|visit)",
      "a school monitoring inspection letter"),
     (r"Initial teacher (?:education|training)", "an initial teacher education inspection"),
+    (r"Overall effectiveness: how good is the school",
+     "a 2009-2012 school report (numbered grades, 'satisfactory')"),
+    (r"(?:does not meet|meets?) (?:the )?requirements? (?:of|for) the (?:Early Years|Childcare) "
+     r"Register", "an early years inspection with a met / not met outcome (no children on roll)"),
     (r"Independent school (?:standard|inspection)|Progress monitoring inspection",
      "an independent school standards inspection"),
 ]

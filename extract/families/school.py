@@ -28,6 +28,20 @@ ROWS = [
 ]
 REQUIRED = ["overall_effectiveness", "leadership_and_management", "teaching_learning_assessment",
             "personal_development_behaviour_welfare", "outcomes_for_pupils"]
+#: The 2012–2015 layout: "Overall effectiveness  Previous inspection: Good 2 / This inspection:
+#: Requires improvement 3", then four graded rows, each grade followed by its number.
+ROWS_2012 = [
+    ("achievement_of_pupils", r"Achievement of pupils"),
+    ("quality_of_teaching", r"Quality of teaching"),
+    ("behaviour_and_safety_of_pupils", r"Behaviour and safety of pupils"),
+    ("leadership_and_management", r"Leadership and management"),
+    ("early_years_provision", r"Early years provision"),
+    ("sixth_form_provision", r"Sixth form provision"),
+]
+REQUIRED_2012 = ["achievement_of_pupils", "quality_of_teaching", "behaviour_and_safety_of_pupils",
+                 "leadership_and_management"]
+_THIS_INSPECTION = re.compile(r"This inspection:\s*")
+_PREVIOUS_2012 = re.compile(r"Previous inspection:\s*")
 #: "School details" (with the URN) is on one of the last pages.
 LAST_PAGES = 4
 
@@ -35,8 +49,13 @@ LAST_PAGES = 4
 def detect(doc) -> bool:
     text = flat(doc.fast_text(1))
     return bool(re.match(r"School report\b", text)
-                and re.search(r"Overall effectiveness\s+(?:Outstanding|Good|Requires|Inadequate)",
-                              text, re.I))
+                and (re.search(r"Overall effectiveness\s+(?:Outstanding|Good|Requires|Inadequate)",
+                               text, re.I) or _is_2012(text)))
+
+
+def _is_2012(text: str) -> bool:
+    found = _THIS_INSPECTION.search(text)
+    return bool(found and grade_after(text, found.end()))
 
 
 def parse(doc):
@@ -45,13 +64,25 @@ def parse(doc):
     lines = [line.strip() for line in doc.fast_text(1).splitlines() if line.strip()]
     report.provider_name = lines[1] if len(lines) > 1 and lines[0] == "School report" else None
     report.inspection_date, report.inspection_end_date = dates_after(text, r"Inspection dates?:?")
-    report.judgements, report.labels = read_table_over_pages(doc, text, ROWS, REQUIRED)
+    required = REQUIRED
+    if _is_2012(text):
+        required = REQUIRED_2012
+        report.inspection_kind = "section-5-2012"
+        report.judgements, report.labels = read_table_over_pages(doc, text, ROWS_2012, required)
+        this = grade_after(text, _THIS_INSPECTION.search(text).end())
+        report.judgements = {"overall_effectiveness": this[0], **report.judgements}
+        report.labels = {"overall_effectiveness": "Overall effectiveness: This inspection",
+                         **report.labels}
+        previous = _PREVIOUS_2012.search(text)
+        report.flag("school-s5 2012-2015 layout (\"This inspection:\") read from Ofsted's "
+                    "published wording, not yet checked on a real report PDF")
+    else:
+        report.judgements, report.labels = read_table_over_pages(doc, text, ROWS, REQUIRED)
+        previous = re.search(r"Overall effectiveness at previous inspection", text)
     report.overall = report.judgements.get("overall_effectiveness")
-    previous = re.search(r"Overall effectiveness at previous inspection", text)
-    if previous:
-        grade = grade_after(text, previous.end())
-        if grade:
-            report.last_inspection = {"date": None, "judgement": grade[1]}
+    grade = grade_after(text, previous.end()) if previous else None
+    if grade:
+        report.last_inspection = {"date": None, "judgement": grade[1]}
     for number in range(doc.page_count, max(1, doc.page_count - LAST_PAGES), -1):
         urn = re.search(r"Unique reference number\s+(\d{6,7})\b", flat(doc.fast_text(number)))
         if urn:
@@ -59,7 +90,7 @@ def parse(doc):
             break
     require(report, provider_name=report.provider_name, inspection_date=report.inspection_date,
             urn=report.urn)
-    for key in REQUIRED:
+    for key in required:
         if key not in report.judgements:
             report.flag(f"judgement table: no grade read for {key}")
     return report
