@@ -197,11 +197,11 @@ def _inline(html: str) -> str:
     return _INLINER.inline(html)
 
 
-def _render(name: str, **context) -> tuple[str, str]:
-    """(HTML with its CSS inlined, plain text) of ``name.html`` / ``name.txt``."""
+def _render(template: str, **context) -> tuple[str, str]:
+    """(HTML with its CSS inlined, plain text) of ``template.html`` / ``template.txt``."""
     context.setdefault("site_name", SITE_NAME)
-    html = _inline(_ENV.get_template(f"{name}.html").render(**context))
-    text = _ENV.get_template(f"{name}.txt").render(**context)
+    html = _inline(_ENV.get_template(f"{template}.html").render(**context))
+    text = _ENV.get_template(f"{template}.txt").render(**context)
     return html, _tidy(text)
 
 
