@@ -216,3 +216,19 @@ def test_a_2012_to_2015_school_report_is_read_and_flagged(tmp_path):
     assert report.last_inspection == {"date": None, "judgement": "Good"}
     assert report.urn == "116482"
     assert report.needs_review
+
+
+def test_a_short_inspection_letter_below_the_letterhead(tmp_path):
+    report = _made(tmp_path, [
+        "Ofsted", "Piccadilly Gate", "Store Street", "Manchester", "M1 2WD",
+        "19 December 2017", "Mrs Jane Smith", "Headteacher", "Putnoe Primary School",
+        "Church Lane", "Bedford", "MK41 0DH", "Dear Mrs Smith",
+        "Short inspection of Putnoe Primary School",
+        "Following my visit to the school on 5 December 2017 with Tom Jones, Ofsted Inspector, "
+        "I write on behalf of Her Majesty's Chief Inspector.",
+        "This school continues to be good."], SCHOOL_DETAILS)
+    assert (report.report_type, report.inspection_kind) == ("school-ungraded", "ungraded")
+    assert report.provider_name == "Putnoe Primary School"
+    assert report.inspection_date == "2017-12-05"
+    assert report.judgements["outcome"] == "standards_maintained"
+    assert report.last_inspection == {"date": None, "judgement": "good"}

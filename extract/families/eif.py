@@ -93,6 +93,10 @@ _SAFEGUARDING_SENTENCE = re.compile(r"arrangements for safeguarding are (not )?e
 _GRADED_TITLE = re.compile(r"^\s*Inspection of (?!a good school|an outstanding school)", re.I)
 _UNGRADED_TITLE = re.compile(
     r"^\s*(?:Inspection of (?:a good|an outstanding) school:?|Short inspection of)\s", re.I)
+#: Short-inspection letters (2015–2019) open with Ofsted's address, the date and a salutation;
+#: their title is a line further down.
+_SHORT_LETTER = re.compile(r"^\s*Short inspection of\s+(.+)$", re.I | re.M)
+_VISIT_ON = re.compile(r"Following my visit to the (?:school|provider|college) on", re.I)
 _CONTINUES = re.compile(r"continues to be (?:an? )?(good|outstanding)(?: school)?\b", re.I)
 _COULD_BE_OUTSTANDING = re.compile(
     r"could be judged outstanding|may be judged outstanding|could now be better than good", re.I)
@@ -114,7 +118,7 @@ def _table(text: str) -> dict:
 
 def detect(doc) -> bool:
     text = doc.fast_text(1)
-    if _UNGRADED_TITLE.match(text):
+    if _UNGRADED_TITLE.match(text) or _SHORT_LETTER.search(text[:2500]):
         return True
     if _is_cif_fe(flat(text)):
         return True
@@ -131,7 +135,7 @@ def _is_cif_fe(text: str) -> bool:
 
 def parse(doc):
     page = doc.fast_text(1)
-    if _UNGRADED_TITLE.match(page):
+    if _UNGRADED_TITLE.match(page) or _SHORT_LETTER.search(page[:2500]):
         return _ungraded(doc, page)
     if _is_cif_fe(flat(page)):
         return _cif_fe(doc, page)
@@ -190,9 +194,15 @@ def _graded(doc, page: str):
 
 def _ungraded(doc, page: str):
     text = flat(page)
-    report = new_report("school-ungraded", "ungraded")
-    report.provider_name = _name(page, _UNGRADED_TITLE)
-    report.inspection_date, report.inspection_end_date = dates_after(text, r"Inspection dates?:?")
+    # Further education had short inspections too ("This provider continues to be good").
+    provider = re.search(r"this provider|\blearners\b|\bapprentices\b", text, re.I)
+    report = new_report("further-education" if provider else "school-ungraded", "ungraded")
+    letter = None if _UNGRADED_TITLE.match(page) else _SHORT_LETTER.search(page[:2500])
+    report.provider_name = (letter.group(1).strip() if letter
+                            else _name(page, _UNGRADED_TITLE))
+    report.inspection_date, report.inspection_end_date = dates_after(
+        text, r"Inspection dates?:?" if re.search(r"Inspection dates?:?", text, re.I)
+        else _VISIT_ON.pattern)
     # The outcome sentence is on page 1 (letters before 2019: after the salutation, page 1–2).
     outcome_text = text if _CONTINUES.search(text) or not doc.readable(2) else (
         text + " " + flat(doc.fast_text(2)))
