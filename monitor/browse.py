@@ -15,7 +15,6 @@ from extract.places import REGIONS
 from extract.grades import SCALES
 
 from . import filters as checks
-from .history import report_sort_key
 from .subscriptions import Filter, ProviderFacts
 
 PROVIDER_COLUMNS = ["urn", "name", "provider_type", "local_authority", "region", "owner",
@@ -84,29 +83,31 @@ def _display_name(row: dict) -> str:
 def providers(db, *, match: Filter, grade_token: str | None = None,
               search: str | None = None) -> list[dict]:
     """Providers the history holds that ``match`` accepts, with their latest graded report."""
-    known = {row["urn"]: dict(row) for row in db.query(
-        "select urn, name, provider_type, category, local_authority, region, owner, status, "
-        "page_url from providers")}
-    latest: dict[str, dict] = {}
-    graded: dict[str, dict] = {}
+    columns = ("urn", "name", "provider_type", "category", "local_authority", "region", "owner",
+               "status", "page_url")
+    known = {values[0]: dict(zip(columns, values)) for values in db.execute(
+        f"select {', '.join(columns)} from providers")}
+    latest: dict[str, tuple] = {}       # urn -> (sort key, row): the latest report
+    graded: dict[str, tuple] = {}       # urn -> (sort key, row): the latest readable grade
     counts: dict[str, int] = {}
-    for row in db.query(
-            "select file_id, urn, inspection_date, publication_date, overall, needs_review, "
-            "report_type, owner, local_authority, provider_name from reports"):
-        urn = row["urn"]
+    names = ("file_id", "urn", "inspection_date", "publication_date", "overall",
+             "needs_review", "report_type", "owner", "local_authority", "provider_name")
+    for values in db.execute(f"select {', '.join(names)} from reports"):
+        file_id, urn, inspected, published, overall, review = values[:6]
         counts[urn] = counts.get(urn, 0) + 1
-        if urn not in latest or report_sort_key(row) > report_sort_key(latest[urn]):
-            latest[urn] = row
-        if row["overall"] and not row["needs_review"] and (
-                urn not in graded or report_sort_key(row) > report_sort_key(graded[urn])):
-            graded[urn] = row
+        key = (inspected or published or "", published or "", str(file_id or ""))
+        if urn not in latest or key > latest[urn][0]:
+            latest[urn] = (key, values)
+        if overall and not review and (urn not in graded or key > graded[urn][0]):
+            graded[urn] = (key, values)
+    latest = {urn: dict(zip(names, pair[1])) for urn, pair in latest.items()}
+    graded = {urn: dict(zip(names, pair[1])) for urn, pair in graded.items()}
     needle = (search or "").strip().lower()
     out = []
     for urn in sorted(set(known) | set(latest)):
         provider = known.get(urn)
         report = latest.get(urn) or {}
-        facts = ProviderFacts(urn, provider, report)
-        if not match.matches(facts):
+        if not match.all and not match.matches(ProviderFacts(urn, provider, report)):
             continue
         best = graded.get(urn) or {}
         if grade_token and best.get("overall") != grade_token:
@@ -162,7 +163,7 @@ def events(db, *, match: Filter, since: str | None = None, kinds=None,
         provider = known.get(r["urn"])
         report = {"report_type": r["report_type"], "owner": r["report_owner"],
                   "local_authority": r["report_la"], "provider_name": r["provider_name"]}
-        if not match.matches(ProviderFacts(r["urn"], provider, report)):
+        if not match.all and not match.matches(ProviderFacts(r["urn"], provider, report)):
             continue
         p = provider or {}
         row = {"id": r["id"], "detected_at": r["detected_at"], "urn": r["urn"],

@@ -24,6 +24,7 @@ import csv
 import difflib
 import io
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from extract import places, types
@@ -63,6 +64,7 @@ _COUNCIL_WORDS = re.compile(
     r"childrens services|cc|mbc|lbc|rbc|bc|dc|ua|la)\b")
 
 
+@lru_cache(maxsize=8192)
 def _authority(text: str | None) -> tuple[str, str, str] | None:
     """(DfE code, table name, region) for a name, short form, old name or DfE code; None."""
     if not text or not text.strip():
@@ -106,18 +108,20 @@ def local_authority(text: str) -> str:
                          " (use its name, e.g. 'Staffordshire', or its DfE code, e.g. 860)"))
 
 
-def place_keys(text: str | None) -> set[str]:
+@lru_cache(maxsize=8192)
+def place_keys(text: str | None) -> frozenset[str]:
     """The keys a stored local-authority filter matches: the council's table name, and for a
     retired council the councils that took over its area; a name the table does not know
     (an old subscription) compares folded."""
     if not text:
-        return set()
+        return frozenset()
     found = _authority(text)
     if not found:
-        return {place_key(text)}
-    return {found[1], *places.SUCCESSORS.get(found[1], ())}
+        return frozenset({place_key(text)})
+    return frozenset({found[1], *places.SUCCESSORS.get(found[1], ())})
 
 
+@lru_cache(maxsize=8192)
 def place_key(text: str | None) -> str:
     """A provider's local authority as a key ``place_keys`` can contain."""
     found = _authority(text)
@@ -210,6 +214,7 @@ _COMPANY_WORDS = re.compile(r"\b(?:the|ltd|limited|plc|public limited company|ll
                             r"company|co|uk)\b")
 
 
+@lru_cache(maxsize=8192)
 def owner_key(text: str | None) -> str:
     """A company name folded so that spellings of one name compare equal: "Harmony Childcare
     Ltd", "HARMONY CHILDCARE LIMITED" and "Harmony Childcare" all give "harmony childcare"."""
@@ -255,6 +260,7 @@ def owner(db, text: str, *, new: bool = False) -> str:
 PROVIDER_TYPES: dict[str, str] = {slug: c.label for slug, c in types.CATEGORIES.items()}
 
 
+@lru_cache(maxsize=8192)
 def _type_slug(text: str | None) -> str | None:
     folded = fold(text)
     if not folded:
@@ -287,7 +293,8 @@ def provider_type(text: str) -> str:
                       f"(choose from {', '.join(PROVIDER_TYPES)})")
 
 
-def type_keys(*values: str | None) -> set[str]:
+@lru_cache(maxsize=8192)
+def type_keys(*values: str | None) -> frozenset[str]:
     """A provider's type, category and report type as the keys a type filter compares."""
     keys = set()
     for value in values:
@@ -295,9 +302,10 @@ def type_keys(*values: str | None) -> set[str]:
             continue
         slug = _type_slug(value)
         keys.add(slug or fold(value).replace(" ", "-"))
-    return keys
+    return frozenset(keys)
 
 
+@lru_cache(maxsize=8192)
 def type_key(text: str | None) -> str:
     """A stored type filter's key (an old subscription's free text compares folded)."""
     return _type_slug(text) or fold(text).replace(" ", "-")

@@ -18,6 +18,7 @@ baseline event: the backlog already known when it subscribed is not news to it.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 
 from extract.places import REGIONS, region_code, region_for
 
@@ -49,6 +50,7 @@ def fold_owner(text: str | None) -> str:
     return checks.owner_key(text)
 
 
+@lru_cache(maxsize=1024)
 def fold_region(text: str | None) -> str:
     """A region by name or ONS code (the crawler stores the code) → its code, else folded."""
     return region_code(text or "") or checks.fold(text)
