@@ -116,17 +116,28 @@ def scrub(text: str, url: str) -> str:
     return hide_addresses(text)
 
 
+#: Schemes whose URL "host" is a real server (elsewhere it may be a token: tgram://BOT_TOKEN/...).
+HOST_SCHEMES = {"mailto", "mailtos", "json", "jsons", "form", "forms", "xml", "xmls", "ntfy",
+                "ntfys", "gotify", "gotifys", "matrix", "matrixs", "mqtt", "mqtts", "apprise",
+                "apprises"}
+
+
 def destination(url: str) -> str:
-    """Where a notify URL's messages go ("host:port"), for sharing workers fairly between
-    destinations; no secrets (never the user, password, path or query except an SMTP host)."""
+    """Where a notify URL's messages go, for sharing workers fairly between destinations:
+    "scheme://host:port" (an email URL's SMTP server) for services addressed by host, else the
+    scheme and a short hash of the rest — never a user, password, token, path or query."""
+    import hashlib
     try:
         parts = urlsplit((url or "").strip())
-        query = parse_qs(parts.query)
-        host = (query.get("smtp") or [parts.hostname or ""])[0].lower()
+        scheme = parts.scheme.lower()
+        if scheme not in HOST_SCHEMES:
+            digest = hashlib.sha256(parts.netloc.encode()).hexdigest()[:10]
+            return f"{scheme or 'invalid'}://#{digest}"
+        host = (parse_qs(parts.query).get("smtp") or [parts.hostname or ""])[0].lower()
         port = parts.port
     except ValueError:
-        return "invalid"
-    return f"{parts.scheme.lower()}:{host}:{port or ''}"
+        return "invalid://"
+    return f"{scheme}://{host}" + (f":{port}" if port else "")
 
 
 #: Apprise services that carry data to a program: they receive the message's ``data`` as JSON.

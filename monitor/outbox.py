@@ -504,7 +504,7 @@ def _deliver(db, now: str, sender: Sender | None, subscription_ids, period: str 
         if own_sender:
             sender.close()
     if plan.deferred:
-        notes = [(f"not tried in this run: {job.destination.split(':', 1)[-1]} overran the "
+        notes = [(f"not tried in this run: its destination ({job.destination}) overran the "
                   f"send deadline ({sender.deadline:g} s) with another message", i)
                  for job in plan.deferred for i in job.ids]
         _write(db, lambda: db.conn.executemany(

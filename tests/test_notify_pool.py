@@ -173,3 +173,12 @@ def test_unusable_url_is_permanent():
     ("no address here", "no address here")])
 def test_addresses_are_reduced_to_their_domain(text, shown):
     assert notify.hide_addresses(text) == shown
+
+
+def test_destinations_name_servers_never_secrets():
+    assert notify.destination("mailtos://me:Pa55@example.org?smtp=SMTP.Example.org&"
+                              "to=a@b.org") == "mailtos://smtp.example.org"
+    assert notify.destination("json://hook:T0ken@127.0.0.1:8080/x") == "json://127.0.0.1:8080"
+    telegram = notify.destination("tgram://123456789:SecretBotToken/987")
+    assert telegram.startswith("tgram://#") and "SecretBotToken" not in telegram
+    assert telegram == notify.destination("tgram://123456789:SecretBotToken/555")
