@@ -81,8 +81,15 @@ def run_command(db_path, base_url, pdf_dir, crawl_timeout, fast, as_json, verbos
         raise click.ClickException(f"database {db_path}: {_why(exc)}") from None
     finally:
         lock.close()
-    log.info("crawl %s; %s new event(s); delivery %s", result.crawl.get("status"),
-             len(result.events), result.delivery)
+    crawl = result.crawl
+    log.info("crawl: %s (run %s; %s pages, %s providers, %s new reports)%s",
+             crawl.get("status"), crawl.get("run_id"), crawl.get("pages"),
+             crawl.get("providers"), crawl.get("new_reports"),
+             f" — {crawl['reason']}" if crawl.get("reason") else "")
+    log.info("detect: %s new events, %s recorded as the baseline", len(result.events),
+             result.baseline_events)
+    log.info("deliver: %s queued; %s", result.queued,
+             ", ".join(f"{n} {k}" for k, n in result.delivery.items()) or "nothing due")
     stuck = []
     if any(result.delivery.get(k) for k in ("retrying", "failed", "unknown")):
         db = open_read(db_path)
