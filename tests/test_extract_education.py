@@ -232,3 +232,9 @@ def test_a_short_inspection_letter_below_the_letterhead(tmp_path):
     assert report.inspection_date == "2017-12-05"
     assert report.judgements["outcome"] == "standards_maintained"
     assert report.last_inspection == {"date": None, "judgement": "good"}
+
+
+def test_page_furniture_before_the_title(tmp_path):
+    report = _made(tmp_path, ["Ofsted report", *GRADED_SCHOOL], SCHOOL_DETAILS)
+    assert report.report_type == "school-eif"
+    assert report.provider_name == "Abbotswood Junior School"

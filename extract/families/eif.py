@@ -90,9 +90,13 @@ _SKILLS = re.compile(r"Contribution to meeting skills needs\s*:?\s+(Strong|Reaso
                      re.I)
 _SAFEGUARDING_ROW = re.compile(r"\bSafeguarding\s*:?\s+(Not effective|Effective|Not met|Met)\b")
 _SAFEGUARDING_SENTENCE = re.compile(r"arrangements for safeguarding are (not )?effective", re.I)
-_GRADED_TITLE = re.compile(r"^\s*Inspection of (?!a good school|an outstanding school)", re.I)
+#: Titles open page 1 (a line or two of page furniture may come first: searched in its head).
+_GRADED_TITLE = re.compile(r"^\s*Inspection of (?!a good school|an outstanding school)",
+                           re.I | re.M)
 _UNGRADED_TITLE = re.compile(
-    r"^\s*(?:Inspection of (?:a good|an outstanding) school:?|Short inspection of)\s", re.I)
+    r"^\s*(?:Inspection of (?:a good|an outstanding) school:?|Short inspection of)\s",
+    re.I | re.M)
+HEAD = 300
 #: Short-inspection letters (2015–2019) open with Ofsted's address, the date and a salutation;
 #: their title is a line further down.
 _SHORT_LETTER = re.compile(r"^\s*Short inspection of\s+(.+)$", re.I | re.M)
@@ -118,11 +122,11 @@ def _table(text: str) -> dict:
 
 def detect(doc) -> bool:
     text = doc.fast_text(1)
-    if _UNGRADED_TITLE.match(text) or _SHORT_LETTER.search(text[:2500]):
+    if _UNGRADED_TITLE.search(text[:HEAD]) or _SHORT_LETTER.search(text[:2500]):
         return True
     if _is_cif_fe(flat(text)):
         return True
-    if not _GRADED_TITLE.match(text):
+    if not _GRADED_TITLE.search(text[:HEAD]):
         return False
     found = _table(flat(text))
     return sum(key in found for key in REQUIRED) >= 2
@@ -135,7 +139,7 @@ def _is_cif_fe(text: str) -> bool:
 
 def parse(doc):
     page = doc.fast_text(1)
-    if _UNGRADED_TITLE.match(page) or _SHORT_LETTER.search(page[:2500]):
+    if _UNGRADED_TITLE.search(page[:HEAD]) or _SHORT_LETTER.search(page[:2500]):
         return _ungraded(doc, page)
     if _is_cif_fe(flat(page)):
         return _cif_fe(doc, page)
@@ -197,7 +201,7 @@ def _ungraded(doc, page: str):
     # Further education had short inspections too ("This provider continues to be good").
     provider = re.search(r"this provider|\blearners\b|\bapprentices\b", text, re.I)
     report = new_report("further-education" if provider else "school-ungraded", "ungraded")
-    letter = None if _UNGRADED_TITLE.match(page) else _SHORT_LETTER.search(page[:2500])
+    letter = _SHORT_LETTER.search(page[:2500])
     report.provider_name = (letter.group(1).strip() if letter
                             else _name(page, _UNGRADED_TITLE))
     report.inspection_date, report.inspection_end_date = dates_after(
@@ -253,11 +257,12 @@ def _name(page: str, title: re.Pattern) -> str | None:
     """The name after the title, up to the address line (which ends in a postcode) or the
     dates; a title wrapped over two lines is joined when the second has no comma or digit."""
     lines = [line.strip() for line in page.splitlines() if line.strip()]
-    if not lines:
+    start = next((index for index, line in enumerate(lines[:6]) if title.match(line)), None)
+    if start is None:
         return None
-    first = title.sub("", lines[0], count=1).strip(" :")
+    first = title.sub("", lines[start], count=1).strip(" :")
     name = [first] if first else []
-    for line in lines[1:4]:
+    for line in lines[start + 1:start + 4]:
         if re.match(r"Inspection dates?", line, re.I) or _POSTCODE.search(line) or re.search(
                 r"[,\d]", line):
             break
