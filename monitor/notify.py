@@ -709,8 +709,10 @@ class Sender:
         error = " / ".join(dict.fromkeys(lines[-4:])) if lines else \
             "Apprise reported failure with no detail"
         codes = [code for code, _ in notes if code]
+        if not codes:       # an HTTP service: Apprise's warning ends "error=503."
+            codes = [int(m) for line in logged for m in re.findall(r"error=(\d{3})\b", line)]
         code = codes[-1] if codes else None
-        permanent = bool(codes) and all(500 <= c < 600 for c in codes)
+        permanent = bool(notes) and bool(codes) and all(500 <= c < 600 for c in codes)
         return Outcome(False, scrub(error, url)[:500], code=code, permanent=permanent,
                        timed_out=timed_out)
 

@@ -431,7 +431,6 @@ def _deliver(db, now: str, sender: Sender | None, subscription_ids, period: str 
     counts = DeliveryCounts()
     unknown = recover_interrupted(db, now)
     plan = _Plan(_due_jobs(db, now, subscription_ids), SEND_WORKERS)
-    own_sender = sender is None
     sender = sender or Sender()
     finished: queue.SimpleQueue[_Job] = queue.SimpleQueue()
     cache: dict = {}
@@ -501,8 +500,7 @@ def _deliver(db, now: str, sender: Sender | None, subscription_ids, period: str 
         raise
     finally:
         pool.shutdown(wait=True)
-        if own_sender:
-            sender.close()
+        sender.close()              # the batch is over: QUIT to pooled SMTP connections
     if plan.deferred:
         notes = [(f"not tried in this run: its destination ({job.destination}) overran the "
                   f"send deadline ({sender.deadline:g} s) with another message", i)

@@ -182,3 +182,10 @@ def test_destinations_name_servers_never_secrets():
     telegram = notify.destination("tgram://123456789:SecretBotToken/987")
     assert telegram.startswith("tgram://#") and "SecretBotToken" not in telegram
     assert telegram == notify.destination("tgram://123456789:SecretBotToken/555")
+
+
+def test_an_http_refusal_keeps_its_status_and_is_retried(webhook_sink):
+    webhook_sink.fail_with = 404
+    outcome = notify.Sender().send(webhook_sink.url("hook"), MESSAGE)
+    assert not outcome.ok and outcome.code == 404 and "404" in outcome.error
+    assert not outcome.permanent          # only an SMTP 5xx is believed permanent
