@@ -270,3 +270,11 @@ def test_interim_outcome_wordings(sentence, token):
     from extract.families.social_care_fields import interim_outcome
 
     assert interim_outcome(sentence)[0] == token
+
+
+def test_a_report_title_split_over_two_lines(tmp_path):
+    page = ilacs("Inspection of Bedford local authority")
+    report = _made(tmp_path, [page[0], "children's services", *page[1:]])
+    assert report.report_type == "ilacs"
+    assert report.local_authority == "Bedford"
+    assert not report.needs_review, report.review_reasons
