@@ -278,3 +278,14 @@ def test_a_report_title_split_over_two_lines(tmp_path):
     assert report.report_type == "ilacs"
     assert report.local_authority == "Bedford"
     assert not report.needs_review, report.review_reasons
+
+
+def test_a_focused_visit_letter_behind_a_cover_page(tmp_path):
+    report = _made(tmp_path, ["Focused visit to Dudley MBC children's services", "URN 80464"],
+                   ["27 November 2020", "Dear Ms Ellis",
+                    "Focused visit to Dudley MBC children's services",
+                    "This letter summarises the findings of a focused visit to Dudley MBC "
+                    "children's services on 13 October. The inspectors were A and B."])
+    assert report.local_authority == "Dudley"
+    assert report.inspection_date == report.inspection_end_date == "2020-10-13"
+    assert not report.needs_review, report.review_reasons

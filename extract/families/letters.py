@@ -56,11 +56,16 @@ def parse(doc):
         heading = heading_name(doc.fast_text(1), "Focused visit to" if focused
                                else "Monitoring visit (?:to|of)")
         set_provider(report, heading or (focused or monitoring).group(1))
-        visit = re.search(rf"summarises the findings of (?:a|the) (?:\w+ )?{kind}", text, re.I)
+        opening = rf"summarises the findings of (?:a|the) (?:\w+ )?{kind}"
+        letter = text if re.search(opening, text, re.I) or not doc.readable(2) else (
+            text + " " + flat(doc.fast_text(2)))   # a cover page: the letter starts on page 2
+        visit = re.search(opening, letter, re.I)
         if visit:
             # "on 4 and 5 November": a date with no year takes the year of the letter's date.
             report.inspection_date, report.inspection_end_date = parse_date_range(
-                text[visit.end():visit.end() + 250], letter_date(doc.fast_text(1)))
+                letter[visit.end():visit.end() + 250],
+                letter_date(doc.fast_text(1)) or (letter_date(doc.fast_text(2))
+                                                  if doc.readable(2) else None))
         if _has_priority_actions(doc):
             report.enforcement.append("areas_for_priority_action")
         if monitoring:
