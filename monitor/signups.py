@@ -147,17 +147,17 @@ def check_mail_url(url: str | None) -> str | None:
     from . import notify
     scheme = notify._scheme(url)
     if scheme not in ("mailto", "mailtos"):
-        raise SettingsError(f"--mail-url {scheme or 'value'}://…: give an Apprise email URL, "
+        raise SettingsError(f"{scheme or 'not a URL'}://…: give an Apprise email URL, "
                             f"mailto://… or mailtos://… (the recipient is filled in per "
                             f"subscriber)")
     query = {k.lower() for k, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True)}
     if query & {"to", "cc", "bcc"}:
-        raise SettingsError("--mail-url must not name recipients (to=, cc=, bcc=): each email "
+        raise SettingsError("it must not name recipients (to=, cc=, bcc=): each email "
                             "goes to one subscriber only")
     try:
         notify.check_url(_with_query(url, {"to": "check@example.org"}))
     except notify.NotifyError as exc:
-        raise SettingsError(f"--mail-url: {exc}") from None
+        raise SettingsError(str(exc)) from None
     return url
 
 

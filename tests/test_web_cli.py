@@ -23,7 +23,8 @@ def test_web_serves_the_site_and_prints_its_address(tmp_path):
     port = free_port()
     proc = subprocess.Popen(CLI + ["web", "--db", str(db_path), "--port", str(port)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "OFSTED_WATCH_PUBLIC_URL": "https://w.example.org"})
+                            env={**os.environ, "OFSTED_WATCH_PUBLIC_URL": "https://w.example.org",
+                                 "OFSTED_WATCH_SECRET": "web-cli-test-secret-0123456789"})
     try:
         line = proc.stdout.readline()
         assert "https://w.example.org/" in line

@@ -13,6 +13,7 @@ import click
 
 from ..cli import EXIT_UNDELIVERED, db_option
 from .common import database_error, json_option, open_read, open_write, plural, verbose_logging
+from .mail_options import mail_options
 
 log = logging.getLogger("ofsted_watch.commands")
 
@@ -112,6 +113,7 @@ def describe_undelivered(items: list[dict]) -> list[str]:
                    "twice: check the recipient first).")
 @json_option
 @click.option("-v", "--verbose", is_flag=True, help="Log each step to stderr.")
+@mail_options
 def deliver_command(db_path, period, resend_unknown, as_json, verbose):
     """Queue alerts for new events and send everything due (retries included).
 

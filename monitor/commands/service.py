@@ -9,6 +9,7 @@ import click
 
 from .. import config
 from ..cli import base_url_option, db_option, pdf_dir_option
+from .mail_options import mail_options
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -47,6 +48,7 @@ def _logging(verbose: bool) -> None:
 @fast_option
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each step to stderr.")
+@mail_options
 def run_command(db_path, base_url, pdf_dir, crawl_timeout, fast, as_json, verbose):
     """Run one full cycle now: crawl, extract, detect, deliver; print a summary.
 
@@ -129,6 +131,7 @@ def run_command(db_path, base_url, pdf_dir, crawl_timeout, fast, as_json, verbos
               type=click.IntRange(min=1),
               help="Seconds a job may start late (after a suspend or a long crawl).")
 @click.option("--run-now", is_flag=True, help="Also run one cycle straight away.")
+@mail_options
 def serve_command(db_path, base_url, pdf_dir, crawl_timeout, fast, schedule, timezone,
                   outbox_minutes, misfire_grace_time, run_now):
     """Run the scheduler: the cycle on a schedule, outbox retries, daily and weekly digests.

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import click
 
 from ..cli import db_option
+from .mail_options import mail_url_option
 
 host_option = click.option("--host", default="127.0.0.1", show_default=True,
                            help="Address to listen on (0.0.0.0 for every interface).")
@@ -67,6 +68,7 @@ def serve_app(app, host: str, port: int, echo_address: str) -> None:
                    "[env: OFSTED_WATCH_PUBLIC_URL; default: the address a request came to]")
 @click.option("--no-data", is_flag=True, help="Do not serve the public data (Datasette) "
                                               "under /data.")
+@mail_url_option
 def web_command(db_path, host, port, public_url, no_data):
     """Serve the public web site: search, provider, local-authority and owner pages, events,
     Atom feeds, CSV/JSON, and the public data under /data."""
@@ -77,6 +79,14 @@ def web_command(db_path, host, port, public_url, no_data):
         app = create_app(db_path, public_url=public_url, datasette=not no_data)
     except (sqlite3.Error, OSError) as exc:
         raise click.ClickException(f"database {db_path}: {_why(exc)}") from None
+    from .. import signups       # sign-up, manage and unsubscribe links are signed (issue 11)
+    try:
+        signups.check_secret(app.state.signups.secret)
+    except signups.SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not app.state.signups.mail_url:
+        click.echo("Note: no --mail-url (OFSTED_WATCH_MAIL_URL): email sign-up is not offered; "
+                   "/subscribe points to the feeds.", err=True)
     if not app.state.store.directory().types:
         click.echo(f"Note: {db_path} has no providers yet; run `ofsted-watch run` to record the "
                    f"history the pages show.")
