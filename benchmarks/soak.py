@@ -137,8 +137,9 @@ def role_churn(args) -> None:
     while not stop.exists():
         try:
             if rng.random() < 0.6:
-                subscriptions.add(db, args.url.format(f"late{n}@example.org"), all=True,
-                                  now=clock.now())
+                with db.atomic():   # the time read once the write lock is held, as `subscribe`
+                    subscriptions.add(db, args.url.format(f"late{n}@example.org"), all=True,
+                                      now=clock.now())
                 n += 1
                 added += 1
             else:
@@ -322,6 +323,23 @@ def _count(db, received, gone, reports, memory, faults, events, errors, drained,
     total = Counter()
     for figures in per.values():
         total.update(figures)
+    # independently of the outbox: every (event, subscription) pair that must have a row has
+    # one — subscriptions made before the event was detected (by a margin, the clock having
+    # a one-second grain) and never removed, for the kinds they follow
+    removed = {sub_id for r in reports if r.get("role") == "churn"
+               for sub_id, _ in r.get("removed") or []}
+    pairs = set(db.execute("select event_id, subscription_id from deliveries").fetchall())
+    events = db.execute("select id, kind, detected_at from events where baseline = 0").fetchall()
+    subs = db.execute("select id, created_at, events from subscriptions").fetchall()
+    missing = 0
+    for sub_id, created_at, kinds in subs:
+        if sub_id in removed:
+            continue
+        start = datetime.fromisoformat(created_at) + timedelta(seconds=2)
+        for event_id, kind, detected_at in events:
+            if kind in (kinds or "").split(",") and datetime.fromisoformat(detected_at) > start \
+                    and (event_id, sub_id) not in pairs:
+                missing += 1
     bad = {a: f for a, f in per.items() if f["lost"] or f["duplicated"] or f["unexpected"]}
     reasons = Counter(re.sub(r"\d+\s*$", "", e or "")[:90] for f in failed.values()
                       for e in f.values())
@@ -332,6 +350,7 @@ def _count(db, received, gone, reports, memory, faults, events, errors, drained,
         "messages": {k: total[k] for k in ("expected", "received", "lost", "duplicated",
                                             "unexpected", "failed_5xx")},
         "rows": dict(statuses), "unknown": statuses.get("unknown", 0),
+        "rows_missing": missing,
         "failed_reasons": dict(reasons.most_common(3)),
         "subscribers_with_a_problem": dict(list(bad.items())[:10]),
         "sent_in_drain": drained,
@@ -367,10 +386,11 @@ def main(argv=None) -> int:
     print(json.dumps(result, indent=1))
     m = result["messages"]
     ok = (m["lost"] == 0 and m["duplicated"] == 0 and m["unexpected"] == 0
-          and result["unknown"] == 0
+          and result["unknown"] == 0 and result["rows_missing"] == 0
           and all(p["returncode"] == 0 and not p["traceback"] and not p["errors"]
                   for p in result["processes"]) and not result["producer"]["errors"])
-    print("soak:", "PASS" if ok else "FAIL", f"— {m['expected']} messages expected, "
+    print("soak:", "PASS" if ok else "FAIL", f"— {result['rows_missing']} outbox rows missing, "
+          f"{m['expected']} messages expected, "
           f"{m['received']} received, {m['lost']} lost, {m['duplicated']} duplicated, "
           f"{m['failed_5xx']} refused 5xx (recorded failed with the reason), "
           f"{result['unknown']} unknown")
