@@ -44,9 +44,10 @@ SERIOUS_ENFORCEMENT = {"suspension", "cancellation", "restriction_of_accommodati
 #: Scales on which a grade can be ranked against the previous one.
 _COMPARABLE = {scale for scale, _ in SCALES.values()} - {"interim", "none", "unknown"}
 
-#: ``monitor_reports.detected``: 0 not yet examined; 1 examined, waiting for its own grades to
+#: ``monitor_reports.detected``: 0 to be examined; 1 examined, waiting for its own grades to
 #: be read (needs review); 2 done for good; 3 held: its grade events wait for the previous
-#: inspection to be read (examined again when any report of the provider is recorded anew).
+#: inspection to be read. ``history.record_extraction`` sets 1 and 3 back to 0 when reading a
+#: report anew may change the answer.
 WAITING, DONE, HELD = 1, 2, 3
 
 
@@ -235,10 +236,12 @@ def detect(db, *, baseline: bool = False, now: str | None = None) -> list[int]:
     so that nobody is ever alerted about them.
     """
     now = now or history.utcnow()
+    # what is left to examine is exactly the reports marked 0: recording an extraction marks a
+    # report 0 again when it has become readable (history.record_extraction), so this is an
+    # index lookup of the few new rows, whatever the size of the history
     todo = db.execute(
         "select distinct r.urn from monitor_reports m join reports r on r.file_id = m.report_id "
-        "where m.detected = 0 or (m.detected = 1 and coalesce(r.needs_review, 0) = 0)"
-    ).fetchall()
+        "where m.detected = 0").fetchall()
     urns = [urn for (urn,) in todo]
     if not urns:
         return []

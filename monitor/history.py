@@ -115,13 +115,17 @@ def record_extraction(db, file_id: str, *, sha256: str | None, version: str | No
             db.conn.executemany(
                 "insert into judgements (report_id, urn, area, grade, scale, label) "
                 "values (:report_id, :urn, :area, :grade, :scale, :label)", rows)
+        # detection: a new report is to be examined (0); one examined while unreadable
+        # (1, waiting) is examined again once it reads; one done for good (2) stays done
+        readable = bool(report) and not report.get("needs_review") and not error
         db.execute(
             "insert into monitor_reports (report_id, dirty, detected, synced_at) "
             "values (?, 0, 0, ?) on conflict(report_id) do update set "
-            "synced_at = excluded.synced_at", [file_id, now])
+            "synced_at = excluded.synced_at, detected = case when detected = 1 and ? "
+            "then 0 else detected end", [file_id, now, int(readable)])
         # reports of this provider held for a previous inspection that could not be read are
-        # examined again now that one of its reports was read anew (detect.HELD → WAITING)
-        db.execute("update monitor_reports set detected = 1 where detected = 3 and report_id in "
+        # examined again now that one of its reports was read anew (detect.HELD → 0)
+        db.execute("update monitor_reports set detected = 0 where detected = 3 and report_id in "
                    "(select file_id from reports where urn = ?)", [urn])
         if report and report.get("owner"):
             update_owner(db, urn)
