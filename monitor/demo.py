@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
+import secrets
 import shutil
 import socket
 import tempfile
@@ -57,6 +59,10 @@ class LocalMailbox:
             self._controller.stop()
             self._controller = None
 
+    def mail_url(self) -> str:
+        """The operator's mail URL for public subscribers (the recipient is filled in)."""
+        return f"mailto://127.0.0.1:{self.port}?smtp=127.0.0.1&from=alerts@ofsted-watch.invalid"
+
     def url(self, to: str) -> str:
         """Apprise URL delivering to this mailbox (plain SMTP on loopback, no password)."""
         return (f"mailto://127.0.0.1:{self.port}?smtp=127.0.0.1"
@@ -95,9 +101,10 @@ def run_demo(keep: str | None = None, echo=print, crawl_timeout: float = 300) ->
     """Run the demo; print as it goes. True when the downgrade alert arrived."""
     from crawler.replica import Replica
 
+    from . import signups
     from .cycle import run_cycle
     from .schema import open_db
-    from .subscriptions import add as subscribe
+    from .web.server import BackgroundSite
 
     if keep:
         workdir = Path(keep)
@@ -111,9 +118,12 @@ def run_demo(keep: str | None = None, echo=print, crawl_timeout: float = 300) ->
     mailbox = LocalMailbox(workdir / "mailbox")
     site = Replica.from_file(sandbox.SITE_JSON)
     urn = sandbox.STORY_URN
+    web = None
     try:
         base_url = site.start()
         mailbox.start()
+        # public email: a secret made for this run, the mailbox as the operator's SMTP server
+        signups.configure(secret=secrets.token_urlsafe(32), mail_url=mailbox.mail_url())
         providers = site.providers()
         n_reports = sum(len(p["reports"]) for p in providers)
         _say(echo, "ofsted-watch demo: everything runs on this machine; nothing goes over the "
@@ -139,15 +149,18 @@ def run_demo(keep: str | None = None, echo=print, crawl_timeout: float = 300) ->
         try:
             _say(echo, "Now on record: " + _home_line(db, urn) + ".", indent=3)
             _say(echo)
-            family = "family@example.org"
-            subscribe(db, mailbox.url(family), urns=[urn])
         finally:
             db.conn.close()
-        _say(echo, f"3. A family subscribes to children's home {urn} by its URN. Alerts go by "
-                   f"email (Apprise mailto://) to {family}, received here by a test mailbox: an "
-                   f"SMTP server on 127.0.0.1:{mailbox.port}. On the command line that is:")
-        echo(f"     ofsted-watch subscribe --urn {urn} \\")
-        echo(f"       --notify '{mailbox.url(family)}'")
+        web = BackgroundSite(db_path, host="127.0.0.1", port=0, datasette=False).start()
+        signups.configure(public_url=web.url)
+        family = "family@example.org"
+        _say(echo, f"3. A family subscribes to children's home {urn} on the web site, "
+                   f"{web.url}/provider/{urn}: the \"Get alerts\" form takes an email "
+                   f"address ({family}), what to follow and how often. Email goes to a test "
+                   f"mailbox: an SMTP server on 127.0.0.1:{mailbox.port}.")
+        confirmation = public_sign_up(web.url, urn, family, mailbox, echo)
+        if confirmation is None:
+            return False
         _say(echo)
         published = publish_story(site)
         _say(echo, f"4. Ofsted publishes a new report: {published}. (A routine report "
@@ -159,7 +172,7 @@ def run_demo(keep: str | None = None, echo=print, crawl_timeout: float = 300) ->
                           fast=True)
         _say(echo, second.summary, indent=3)
         _say(echo)
-        messages = list(mailbox.messages)
+        messages = mailbox.messages[confirmation:]
         _say(echo, f"6. The test mailbox received {len(messages)} email"
                    f"{'' if len(messages) == 1 else 's'}:")
         for message in messages:
@@ -174,6 +187,9 @@ def run_demo(keep: str | None = None, echo=print, crawl_timeout: float = 300) ->
         arrived = any(urn in f"{m['Subject']} {_body_text(m)}" for m in messages)
         _say(echo)
         if arrived:
+            leave(messages[-1], echo)
+            _say(echo)
+        if arrived:
             _say(echo, "That is the whole service: crawl, read, compare, alert. To watch the "
                        "real site, run `ofsted-watch run` once (it records the baseline), add "
                        "subscriptions, then keep `ofsted-watch serve` running. See the README.")
@@ -185,6 +201,8 @@ def run_demo(keep: str | None = None, echo=print, crawl_timeout: float = 300) ->
                        f"{mailbox.folder}.")
         return arrived
     finally:
+        if web is not None:
+            web.stop()
         mailbox.stop()
         site.stop()
         if not keep:
@@ -201,3 +219,64 @@ def publish_story(site) -> str:
     return (f"children's home {urn} ({sandbox.STORY_OWNER}, {sandbox.STORY_AUTHORITY}), "
             f"full inspection of 30 August to 1 September 2022. In the story it came out in "
             f"September 2022; here it is published today")
+
+
+def _wait(predicate, seconds: float = 10.0) -> bool:
+    import time
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
+
+
+def _csrf(page: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def public_sign_up(site_url: str, urn: str, address: str, mailbox, echo) -> int | None:
+    """Sign up on the site as a browser would (form, cookie, CSRF token), confirm from the
+    mailbox; return how many emails the mailbox held after the confirmation (None: failed)."""
+    import httpx
+    with httpx.Client(base_url=site_url, timeout=30) as browser:
+        form = browser.get(f"/subscribe?urn={urn}").text
+        before = len(mailbox.messages)
+        done = browser.post("/subscribe", data={
+            "csrf_token": _csrf(form), "email": address, "follow": "urn", "urn": urn,
+            "kind": ["downgrade", "enforcement", "inadequate", "declined", "published"],
+            "digest": "immediate"})
+        if done.status_code != 200 or not _wait(lambda: len(mailbox.messages) > before):
+            _say(echo, f"The sign-up failed ({done.status_code}); the demo stops here.",
+                 indent=3)
+            return None
+        message = mailbox.messages[before]
+        link = re.search(r"https?://\S+/confirm/\S+", _body_text(message)).group(0)
+        _say(echo, f"The page says \"Check your email\". Nothing will be sent to the address "
+                   f"until it is confirmed; the one email it gets now is \"{message['Subject']}"
+                   f"\", with a link that works once, for 48 hours:", indent=3)
+        echo(f"     {link}")
+        page = browser.get(link)
+        confirmed = browser.post(link, data={"csrf_token": _csrf(page.text)})
+        ok = confirmed.status_code == 200 and "Your alerts are on" in confirmed.text
+        _say(echo, "The family opens it and presses Confirm: \"Your alerts are on\"." if ok
+             else f"Confirming failed ({confirmed.status_code}).", indent=3)
+        return len(mailbox.messages) if ok else None
+
+
+def leave(message, echo) -> None:
+    """7. One-click unsubscribe (RFC 8058), as a mail client does it from the header."""
+    import httpx
+    target = (message["List-Unsubscribe"] or "").strip("<> ")
+    _say(echo, f"7. Leaving takes one click. A mail client's \"Unsubscribe\" button posts "
+               f"to the email's List-Unsubscribe header (List-Unsubscribe-Post: "
+               f"{message['List-Unsubscribe-Post']}):")
+    echo(f"     {target}")
+    if not target:
+        _say(echo, "No unsubscribe header: something is wrong.", indent=3)
+        return
+    answer = httpx.post(target, content=b"List-Unsubscribe=One-Click", timeout=30,
+                        headers={"content-type": "application/x-www-form-urlencoded"})
+    words = "You have unsubscribed" if "You have unsubscribed" in answer.text else \
+        f"HTTP {answer.status_code}"
+    _say(echo, f"{words}. Nothing more is sent to the family.", indent=3)

@@ -26,9 +26,12 @@ def test_demo_shows_the_delivered_downgrade_email(tmp_path):
     assert "Subject:" in shown and "2650001" in shown
     assert "inadequate" in shown.lower() and "outstanding" in shown.lower()
     # --keep kept the database, the PDFs and the very email that was shown
+    # the public journey: signed up on the site, confirmed from the mailbox, left in one click
+    assert "Your alerts are on" in out and out.index("6. The test mailbox") \
+        < out.index("7. Leaving takes one click") < out.index("You have unsubscribed")
     emls = sorted((keep / "mailbox").glob("*.eml"))
-    assert len(emls) == 1
-    message = email.message_from_bytes(emls[0].read_bytes(), policy=email.policy.default)
+    assert len(emls) == 2          # the confirmation, then the alert
+    message = email.message_from_bytes(emls[-1].read_bytes(), policy=email.policy.default)
     assert message["Subject"] in shown
     assert (keep / "ofsted-watch.db").exists()
     assert len([p for p in (keep / "pdfs").rglob("*") if p.is_file()]) == 7
