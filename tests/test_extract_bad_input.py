@@ -168,7 +168,7 @@ def test_cli_reports_every_bad_file_once(tmp_path):
     assert len(result.stdout.splitlines()) == 1
 
 
-LAC_COVER = ["Inspection of looked after children services", "Testshire County Council",
+LAC_COVER = ["Inspection of looked after children services", "Staffordshire County Council",
              "Inspection dates: 8 - 12 July 2013"]
 LAC_FINDINGS = ["Record of main findings", "Services for looked after children",
                 "Overall effectiveness Adequate", "Capacity to improve Good",

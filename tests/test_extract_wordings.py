@@ -289,3 +289,12 @@ def test_a_focused_visit_letter_behind_a_cover_page(tmp_path):
     assert report.local_authority == "Dudley"
     assert report.inspection_date == report.inspection_end_date == "2020-10-13"
     assert not report.needs_review, report.review_reasons
+
+
+def test_a_sif_report_behind_a_cover_that_repeats_its_title(tmp_path):
+    report = _made(tmp_path, ["Barnsley Council", SIF_PAGE[2], "Children's services report"],
+                   SIF_PAGE, ["Contents"], ["The council's work."])
+    assert report.report_type == "la-sif"
+    assert report.overall == "requires_improvement"
+    assert (report.inspection_date, report.inspection_end_date) == ("2014-06-02", "2014-06-25")
+    assert not report.needs_review, report.review_reasons

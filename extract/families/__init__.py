@@ -66,6 +66,19 @@ def education_families() -> list:
     return [eif]
 
 
+def _best_reading(doc, family, first: int, report: Report) -> Report:
+    """A report read from a cover page (the title repeated, the rest on the next page) leaves
+    fields unread: when the same family also claims the next page, read from there too and
+    keep the reading with fewer doubts."""
+    if not report.needs_review or first > COVER_PAGES or first + 1 > doc.page_count:
+        return report
+    view = PagesFrom(doc, first + 1)
+    if not view.fast_text(1).strip() or not family.detect(view):
+        return report
+    other = family.parse(view)
+    return other if len(other.review_reasons) < len(report.review_reasons) else report
+
+
 def parse_document(doc, families: list | None = None) -> Report:
     """Read ``doc`` with the first family that claims it (``families`` defaults to all)."""
     if families is None:
@@ -80,7 +93,7 @@ def parse_document(doc, families: list | None = None) -> Report:
         any_text = True
         for family in families:
             if family.detect(view):
-                return family.parse(view)
+                return _best_reading(doc, family, first, family.parse(view))
     if not any_text:
         raise BadReport("no text layer on page 1 (a scanned PDF?)")
     head = " ".join(doc.fast_text(number)[:800] for number in
