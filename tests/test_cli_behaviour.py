@@ -359,3 +359,22 @@ def test_ctrl_c_during_a_run_stops_the_crawl_and_exits_130(tmp_path):
         server.close()
     assert child.returncode == 130, (out, err)
     assert err.strip() == "interrupted" and "Traceback" not in out + err
+
+
+def test_detect_and_run_say_baseline_in_the_same_words(db, db_path, put_report, put_provider):
+    from monitor.cycle import CycleResult, summarise
+    seed(db, put_report, put_provider)
+    said = run("detect", "--db", db_path, "--baseline").output.splitlines()[0]
+    past = db.execute("select count(*) from events where baseline = 1").fetchone()[0]
+    assert past >= 1
+    by_run = summarise(CycleResult(crawl={"status": "ok"}, baseline_events=past))
+    assert said in by_run, (said, by_run)
+    put_report("12", "SC123456", inspection_date="2024-03-02", overall="inadequate")
+    db.execute("update reports set baseline = 0 where file_id = '12'")
+    db.conn.commit()
+    said = run("detect", "--db", db_path).output.splitlines()[0]
+    kinds = dict(db.execute("select kind, count(*) from events where baseline = 0 "
+                            "group by kind order by kind").fetchall())
+    by_run = summarise(CycleResult(crawl={"status": "ok"}, events=list(range(sum(kinds.values()))),
+                                   event_kinds=kinds))
+    assert said in by_run, (said, by_run)

@@ -84,7 +84,9 @@ def test_detect_baseline_then_deliver(db, db_path, put_report, put_provider):
                    "--urn", "SC123456").exit_code == 0
         first = run("detect", "--db", db_path, "--baseline")
         # three grade/enforcement events, and each of the three reports published
-        assert first.output.startswith("6 new events (baseline: nobody will be alerted).")
+        # the words `run` uses for the baseline
+        assert first.output.startswith("Recorded 6 past events from reports published before "
+                                       "watching began: nobody is alerted about them.")
         sent = run("deliver", "--db", db_path)
         assert sent.exit_code == 0 and sent.output.startswith("Queued 0;")
         put_report("14", "SC123456", inspection_date="2025-01-09", overall="inadequate",

@@ -60,17 +60,32 @@ def detect_command(db_path, baseline, dry_run, as_json, verbose):
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
-    quiet = sum(1 for e in rows if e["baseline"])
-    note = ""
-    if rows and quiet == len(rows):
-        note = " (baseline: nobody will be alerted)"
-    elif quiet:
-        note = f" ({quiet} of them baseline: nobody will be alerted about those)"
-    click.echo(("Would record " if dry_run else "") + plural(len(rows), "new event") + note
-               + "." + (" Nothing was changed (--dry-run)." if dry_run else ""))
+    click.echo(("Dry run: " if dry_run else "") + detection_words(rows)
+               + (" Nothing was changed." if dry_run else ""))
     for e in rows:
         change = f"{e['old_grade']} → {e['new_grade']}" if e["old_grade"] else e["new_grade"]
         click.echo(f"  {e['urn']}  {e['kind']}  {e['area']}: {change}")
+
+
+def detection_words(rows: list[dict]) -> str:
+    """What detection found, in the words ``run`` uses (``monitor.cycle.summarise``): news, and
+    what was recorded as the baseline (nobody is alerted about it)."""
+    news = [e for e in rows if not e["baseline"]]
+    past = len(rows) - len(news)
+    if news:
+        kinds: dict[str, int] = {}
+        for e in news:
+            kinds[e["kind"]] = kinds.get(e["kind"], 0) + 1
+        text = (f"Detected {plural(len(news), 'new event')} ("
+                + ", ".join(f"{k} ×{n}" for k, n in sorted(kinds.items())) + ").")
+        if past:
+            text += (f" {plural(past, 'past event')} recorded as the baseline: nobody is "
+                     f"alerted about them.")
+        return text
+    if past:
+        return (f"Recorded {plural(past, 'past event')} from reports published before watching "
+                f"began: nobody is alerted about them.")
+    return "No new events."
 
 
 def undelivered(db) -> list[dict]:
