@@ -194,7 +194,7 @@ def listing(db, *, include_inactive: bool = False) -> list[dict]:
     for row in db["subscriptions"].rows_where(where, order_by="id"):
         error, next_try = problems.get(row["id"], (None, None))
         out.append({"id": row["id"], "name": row["name"],
-                    "notify": notify.redact(row["notify_url"]),
+                    "notify": _destination_words(row),
                     "filters": json.loads(row["filters"] or "{}"),
                     "events": (row["events"] or "").split(","), "digest": row["digest"],
                     "created_at": row["created_at"], "active": bool(row["active"]),
@@ -202,6 +202,16 @@ def listing(db, *, include_inactive: bool = False) -> list[dict]:
                     "last_error": notify.scrub(error, row["notify_url"]) if error else None,
                     "next_try": next_try})
     return out
+
+
+def _destination_words(row: dict) -> str:
+    """Where a subscription's alerts go, for the operator: the Apprise URL redacted, or a web
+    subscriber's address (personal data: shown to the operator, never logged or published)."""
+    if row.get("source") == "web" and row.get("email"):
+        state = (f"confirmed {row['confirmed_at']}" if row.get("confirmed_at")
+                 else "not confirmed yet")
+        return f"email to {row['email']} (web sign-up, {state})"
+    return notify.redact(row["notify_url"])
 
 
 def describe_filters(filters: dict) -> str:

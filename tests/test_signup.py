@@ -328,3 +328,18 @@ def test_a_subscriber_address_is_unreachable_from_every_public_url(history, mail
         assert "private.family.member" not in response.text, path
         seen += response.status_code == 200
     assert seen >= 15
+
+
+def test_the_operator_sees_both_kinds_of_subscription(site, mail_sink):
+    from monitor import subscriptions
+    confirmed(site, mail_sink)
+    db = open_db(site.db_path)
+    try:
+        subscriptions.add(db, mail_sink.url("desk@example.org", password="S3cretPassw0rd",
+                                            user="desk"), all=True)
+        listed = {s["id"]: s["notify"] for s in subscriptions.listing(db)}
+    finally:
+        db.conn.close()
+    web, cli = sorted(listed.values(), key=lambda v: not v.startswith("email"))
+    assert web.startswith("email to family@example.org (web sign-up, confirmed ")
+    assert "S3cretPassw0rd" not in cli

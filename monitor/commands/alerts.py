@@ -101,7 +101,8 @@ def undelivered(db) -> list[dict]:
             "where d.status in ('retry', 'failed', 'unknown') "
             "or (d.status = 'pending' and d.last_error is not null) "
             "group by s.id order by s.id"):
-        out.append({"subscription": sub_id, "notify": notify.hide_addresses(notify.redact(url)),
+        shown = notify.redact(url) if url else "a web subscriber's email"   # (issue 11)
+        out.append({"subscription": sub_id, "notify": notify.hide_addresses(shown),
                     "alerts": n, "failed": failed or 0, "unknown": unknown or 0,
                     "next_try": next_try,
                     "last_error": notify.scrub(error, url) if error else None})
