@@ -177,8 +177,9 @@ def urns_from_file(path: str | Path) -> list[str]:
     column = 0
     if rows:
         header = [fold(c) for c in rows[0][1]]
-        if "urn" in header:
-            column = header.index("urn")
+        named = [i for i, c in enumerate(header) if c in ("urn", "unique reference number")]
+        if named:
+            column = named[0]
             rows = rows[1:]
         elif len(header) > 1 or not _URN.match(re.sub(r"[\s\-_.]+", "", rows[0][1][0]).upper()):
             if len(header) > 1:

@@ -96,6 +96,9 @@ def test_urn_file_one_a_line_or_a_csv_column(tmp_path):
     table = tmp_path / "homes.csv"
     table.write_text("Home,URN,Placed\nHarmony House,SC123456,3\nPeak View,sc654321,1\n")
     assert filters.urns_from_file(table) == ["SC123456", "SC654321"]
+    ofsted = tmp_path / "ofsted.csv"
+    ofsted.write_text("Provider name,Unique reference number\nA,SC123456\n")
+    assert filters.urns_from_file(ofsted) == ["SC123456"]
     header = tmp_path / "urns.csv"
     header.write_text("urn\nSC123456\n")
     assert filters.urns_from_file(header) == ["SC123456"]
