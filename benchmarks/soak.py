@@ -329,14 +329,15 @@ def _count(db, received, gone, reports, memory, faults, events, errors, drained,
     removed = {sub_id for r in reports if r.get("role") == "churn"
                for sub_id, _ in r.get("removed") or []}
     pairs = set(db.execute("select event_id, subscription_id from deliveries").fetchall())
-    events = db.execute("select id, kind, detected_at from events where baseline = 0").fetchall()
+    event_rows = db.execute(
+        "select id, kind, detected_at from events where baseline = 0").fetchall()
     subs = db.execute("select id, created_at, events from subscriptions").fetchall()
     missing = 0
     for sub_id, created_at, kinds in subs:
         if sub_id in removed:
             continue
         start = datetime.fromisoformat(created_at) + timedelta(seconds=2)
-        for event_id, kind, detected_at in events:
+        for event_id, kind, detected_at in event_rows:
             if kind in (kinds or "").split(",") and datetime.fromisoformat(detected_at) > start \
                     and (event_id, sub_id) not in pairs:
                 missing += 1
@@ -363,9 +364,9 @@ def _count(db, received, gone, reports, memory, faults, events, errors, drained,
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--subscribers", type=int, default=100)
+    parser.add_argument("--subscribers", type=int, default=60)
     parser.add_argument("--gone", type=int, default=5, help="addresses answered 550")
-    parser.add_argument("--event-every", type=float, default=1.0)
+    parser.add_argument("--event-every", type=float, default=2.0)
     parser.add_argument("--speed", type=float, default=60.0)
     parser.add_argument("--deadline", type=float, default=10.0)
     parser.add_argument("--seed", type=int, default=9)

@@ -506,6 +506,8 @@ class _PooledSMTP:
                 conn.starttls(context=self.pool.context(self.verify_certificate))
             if self.user and self.password:
                 conn.login(self.user, self.password)
+            if conn.sock is not None:      # later sends on it: Apprise's own socket timeout
+                conn.sock.settimeout(self.timeout)
         except smtplib.SMTPResponseException as exc:
             _note(exc.smtp_code, f"SMTP {exc.smtp_code} {_reply_text(exc.smtp_error)} "
                                  f"(connecting to {self.host})")
