@@ -47,7 +47,7 @@ import os
 import queue
 import sqlite3
 import time
-from collections import deque
+from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -437,6 +437,7 @@ def _deliver(db, now: str, sender: Sender | None, subscription_ids, period: str 
     in_flight = 0
     done: list[_Job] = []
     stopping = False
+    reasons: Counter = Counter()
 
     def bookkeeping(jobs: list[_Job]) -> list[_Job]:
         """One transaction: record ``done``, claim ``jobs``; counts only once committed."""
@@ -444,8 +445,9 @@ def _deliver(db, now: str, sender: Sender | None, subscription_ids, period: str 
         for job in done:
             counts.add(job.verdict, job)
             if not job.outcome.ok:
-                log.warning("delivery to subscription %s failed (attempt %s): %s",
-                            job.sub["id"], job.attempts, job.outcome.error)
+                log.debug("delivery to subscription %s failed (attempt %s): %s",
+                          job.sub["id"], job.attempts, job.outcome.error)
+                reasons[job.outcome.error] += 1
         done.clear()
         return claimed
 
@@ -501,6 +503,12 @@ def _deliver(db, now: str, sender: Sender | None, subscription_ids, period: str 
     finally:
         pool.shutdown(wait=True)
         sender.close()              # the batch is over: QUIT to pooled SMTP connections
+    if reasons:     # one line a run, not one per failed message of a 5,000-strong fan-out
+        failed = counts.messages["retrying"] + counts.messages["failed"] + \
+            counts.messages["cancelled"]
+        log.warning("%s message(s) not delivered this run (retried later unless failed for "
+                    "good); most common reason: %s", failed,
+                    "; ".join(f"{text} (×{n})" for text, n in reasons.most_common(2)))
     if plan.deferred:
         notes = [(f"not tried in this run: its destination ({job.destination}) overran the "
                   f"send deadline ({sender.deadline:g} s) with another message", i)
