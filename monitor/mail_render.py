@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from html import escape
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -33,7 +33,7 @@ import jinja2
 from extract import types
 
 from . import message
-from .message import area_words, enforcement_words, grade_words, long_date
+from .message import enforcement_words, grade_words, long_date
 
 TEMPLATES = Path(__file__).parent / "templates" / "email"
 LONDON = ZoneInfo("Europe/London")
@@ -267,7 +267,7 @@ def _day(moment: datetime) -> str:
 def _london(iso: str) -> datetime:
     moment = datetime.fromisoformat(iso)
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(LONDON)
 
 

@@ -34,7 +34,7 @@ import json
 import os
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -96,12 +96,12 @@ class Settings:
     mail_url: str | None = None
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         return cls(secret=os.environ.get("OFSTED_WATCH_SECRET") or None,
                    public_url=os.environ.get("OFSTED_WATCH_PUBLIC_URL") or None,
                    mail_url=os.environ.get("OFSTED_WATCH_MAIL_URL") or None)
 
-    def need(self, *names: str) -> "Settings":
+    def need(self, *names: str) -> Settings:
         """Raise SettingsError naming the first of ``names`` that is not set."""
         env = {"secret": "OFSTED_WATCH_SECRET", "public_url": "OFSTED_WATCH_PUBLIC_URL "
                "(--public-url)", "mail_url": "OFSTED_WATCH_MAIL_URL (--mail-url)"}
@@ -306,7 +306,7 @@ def _now(now: str | None) -> str:
 def _shift(now: str, seconds: float) -> str:
     moment = datetime.fromisoformat(now)
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return (moment + timedelta(seconds=seconds)).isoformat(timespec="seconds")
 
 

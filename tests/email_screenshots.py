@@ -13,8 +13,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import email_samples  # noqa: E402
-from web_browser import chrome  # noqa: E402
+import email_samples
+from web_browser import chrome
 
 
 def shoot(driver, html_path: Path, width: int, out: Path) -> None:

@@ -83,7 +83,6 @@ def world(tmp_path):
     """The replica with its baseline recorded, the mailbox, the site, the browser."""
     require_browser()
     from crawler.replica import Replica
-
     from monitor.web.app import create_app
     site = Replica.from_file(sandbox.SITE_JSON)
     site.start()

@@ -55,7 +55,7 @@ def csrf(response) -> str:
 
 
 def h1(response) -> str:
-    return re.search(r"<h1>(.*?)</h1>", response.text, re.S).group(1).strip()
+    return re.search(r"<h1>(.*?)</h1>", response.text, re.DOTALL).group(1).strip()
 
 
 def form(site, path="/subscribe?urn=" + URN, **values):

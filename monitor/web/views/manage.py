@@ -16,8 +16,17 @@ from starlette.requests import Request
 
 from ... import signups
 from .. import forms
-from .subscribe import (available, db_of, form_context, form_page, link_problem, message_page,
-                        settings_of, too_large, unavailable)
+from .subscribe import (
+    available,
+    db_of,
+    form_context,
+    form_page,
+    link_problem,
+    message_page,
+    settings_of,
+    too_large,
+    unavailable,
+)
 
 
 def _load(request: Request, purpose: str):
@@ -169,4 +178,4 @@ def _unsubscribe(request: Request):
     return _unsubscribed(request)
 
 
-__all__ = ["manage_page", "manage_post", "unsubscribe_page", "unsubscribe_post", "available"]
+__all__ = ["available", "manage_page", "manage_post", "unsubscribe_page", "unsubscribe_post"]
