@@ -66,7 +66,7 @@ def run_cycle(db_path: str, *, base_url: str | None = None, pdf_dir: str | None 
     ``fast`` turns the crawler's politeness off: only for a replica on loopback (tests, demo).
     ``now`` is the monitor's clock (detection, outbox due times); None means the real time.
     ``crawl`` replaces ``monitor.crawl_process.crawl_in_subprocess`` (same signature)."""
-    from monitor import detect, history, outbox
+    from monitor import detect, history, outbox, signups
 
     if crawl is None:
         from .crawl_process import crawl_in_subprocess as crawl
@@ -100,6 +100,7 @@ def run_cycle(db_path: str, *, base_url: str | None = None, pdf_dir: str | None 
             waiting = unsent_ids(db)
             result.delivery = dict(outbox.deliver_due(db, now=now) or {})
             result.messages, result.recipients = messages_sent(db, waiting)
+        signups.expire(db)      # web sign-ups never confirmed within 48 hours (issue 11)
         result.summary = summarise(result)
         record_job(db, "cycle", started, "ok" if result.ok else "crawl-failed", result.summary)
     finally:

@@ -343,3 +343,15 @@ def test_the_operator_sees_both_kinds_of_subscription(site, mail_sink):
     web, cli = sorted(listed.values(), key=lambda v: not v.startswith("email"))
     assert web.startswith("email to family@example.org (web sign-up, confirmed ")
     assert "S3cretPassw0rd" not in cli
+
+
+def test_unconfirmed_sign_ups_expire(site, mail_sink):
+    signed_up(site, mail_sink)
+    db = open_db(site.db_path)
+    try:
+        assert signups.expire(db) == 0          # still within its 48 hours
+        later = signups._shift(web_rows(site)[0]["created_at"], signups.CONFIRM_HOURS * 3600 + 1)
+        assert signups.expire(db, now=later) == 1
+    finally:
+        db.conn.close()
+    assert web_rows(site) == []
