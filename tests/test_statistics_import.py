@@ -201,7 +201,8 @@ def test_providers_are_filled_from_the_newest_file(imported):
 def test_no_redacted_name_and_no_address_is_stored(imported):
     assert not imported.execute("select count(*) from providers where lower(name) = 'redacted'"
                                 ).fetchone()[0]
-    for table in imported.table_names():
+    for table in ("providers", "official_providers", "official_inspections",
+                  "official_judgements"):
         columns = [c.lower() for c in imported[table].columns_dict]
         assert not [c for c in columns if "address" in c or "postcode" in c], table
     dump = "\n".join(imported.iterdump()).lower()
@@ -234,6 +235,22 @@ def test_import_is_idempotent_and_order_does_not_matter(tmp_path):
     for table in ("official_inspections", "official_judgements", "official_providers"):
         query = f"select * from {table} order by 1, 2, 3"
         assert db.execute(query).fetchall() == shuffled.execute(query).fetchall(), table
+
+
+def test_a_corrected_file_of_the_same_name_replaces_its_values(tmp_path):
+    source = FIXTURES / "in-year" / "All_SocCare_inspec_1920.csv"
+    copy = tmp_path / source.name
+    copy.write_bytes(source.read_bytes())
+    db = open_db(tmp_path / "corrected.db")
+    import_file(db, copy)
+    assert _grades(db, "SC392492", "2019-07-02")["overall"] == "inadequate"
+    lines = copy.read_bytes().splitlines(keepends=True)
+    fixed = [line.replace(b"Inadequate", b"Requires improvement to be good")
+             if b"SC392492" in line and b"02/07/2019" in line else line for line in lines]
+    assert fixed != lines
+    copy.write_bytes(b"".join(fixed))
+    import_file(db, copy)
+    assert _grades(db, "SC392492", "2019-07-02")["overall"] == "requires_improvement"
 
 
 def test_official_owner_replaces_a_pdf_owner_and_is_never_blanked(tmp_path):

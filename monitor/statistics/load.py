@@ -309,8 +309,9 @@ def _merge_provider(provider: dict, get, row, ptype, registration_date):
 # --- writing --------------------------------------------------------------------------------
 
 def _earlier(table: str, stamp: str = "as_at, source_file") -> str:
-    """SQL: the incoming row comes from a file earlier than the stored row's."""
-    return f"(({', '.join('excluded.' + c.strip() for c in stamp.split(','))}) < ({stamp}))"
+    """SQL: the incoming row comes from a file earlier than the stored row's, or from the same
+    file (imported again, perhaps corrected by its publisher)."""
+    return f"(({', '.join('excluded.' + c.strip() for c in stamp.split(','))}) <= ({stamp}))"
 
 
 def _inspection_sql() -> str:
@@ -339,7 +340,7 @@ def _judgement_sql() -> str:
     return (f"insert into {table} ({', '.join(JUDGEMENT_COLUMNS)}) values "
             f"({', '.join(':' + c for c in JUDGEMENT_COLUMNS)}) "
             f"on conflict(urn, inspection_key, area) do update set {', '.join(sets)} "
-            f"where excluded.file_rank < {table}.file_rank")  # else the row is left untouched
+            f"where excluded.file_rank <= {table}.file_rank")  # else the row is left untouched
 
 
 INSERT_INSPECTION = _inspection_sql()
