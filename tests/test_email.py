@@ -197,3 +197,30 @@ def test_without_public_email_settings_a_web_subscriber_waits(tmp_path, monkeypa
     error = db.execute("select last_error from deliveries where status = 'retry'").fetchone()[0]
     db.conn.close()
     assert "OFSTED_WATCH_MAIL_URL" in error and "family@" not in error
+
+
+def test_the_email_fits_a_mail_client_and_a_phone(tmp_path):
+    """The alert's HTML in Chromium at a desktop mail client's width and phones': no sideways
+    scrolling, the grade words and both buttons visible."""
+    from web_browser import chrome, require_browser
+    require_browser()
+    from selenium.webdriver.common.by import By
+    page = tmp_path / "alert.html"
+    page.write_text(alert(tmp_path / "w.db").html)
+    driver = chrome()
+    try:
+        for width in (600, 360, 320):
+            driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+                "width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 500})
+            driver.get(page.as_uri())
+            inner = driver.execute_script("return window.innerWidth")
+            wide = driver.execute_script("return document.documentElement.scrollWidth")
+            assert inner == width and wide <= inner, f"{wide}px wide at {inner}px"
+            grades = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "span.grade")]
+            assert grades[:2] == ["outstanding", "inadequate"]
+            buttons = driver.find_elements(By.CSS_SELECTOR, "a.button")
+            assert [b.text for b in buttons] == ["Read the report (PDF)",
+                                                 "See this children's home's history"]
+            assert all(b.is_displayed() and b.size["width"] <= width for b in buttons)
+    finally:
+        driver.quit()
