@@ -68,9 +68,11 @@ class SettingsError(ValueError):
 class SignupError(ValueError):
     """A sign-up or a change that cannot be made; ``field`` is the form field at fault."""
 
-    def __init__(self, message: str, field: str):
+    def __init__(self, message: str, field: str, errors: dict | None = None):
         super().__init__(message)
         self.field = field
+        #: every field at fault → its message (the form shows them all at once)
+        self.errors = errors or {field: message}
 
 
 class TokenError(Exception):
@@ -253,7 +255,25 @@ class Choices:
 def check_choices(db, *, follow: str | None, urn: str | None = None,
                   local_authority: str | None = None, owner: str | None = None,
                   kinds=(), digest: str | None = "immediate") -> Choices:
-    """The form's choices as they will be stored; SignupError naming the field at fault."""
+    """The form's choices as they will be stored; SignupError naming the fields at fault."""
+    errors = {}
+    kinds = [k for k in PUBLIC_KINDS if k in set(kinds or ())]
+    if not kinds:
+        errors["kind"] = "Choose at least one kind of alert"
+    if (digest or "immediate") not in DIGESTS:
+        errors["digest"] = "Choose how often to get emails"
+    try:
+        filters = _check_follow(db, follow, urn, local_authority, owner)
+    except SignupError as exc:
+        errors = {exc.field: str(exc), **errors}
+    if errors:
+        field, text = next(iter(errors.items()))
+        raise SignupError(text, field, errors)
+    digest = digest or "immediate"
+    return Choices(filters, kinds, None if digest == "immediate" else digest)
+
+
+def _check_follow(db, follow, urn, local_authority, owner) -> dict:
     if follow not in FOLLOW:
         raise SignupError("Choose what to get alerts about", "follow")
     value = {"urn": urn, "local_authority": local_authority, "owner": owner}.get(follow)
@@ -278,13 +298,7 @@ def check_choices(db, *, follow: str | None, urn: str | None = None,
             filters = {"all": True}
     except checks.FilterError as exc:
         raise SignupError(_sentence(str(exc)), follow) from None
-    kinds = [k for k in PUBLIC_KINDS if k in set(kinds or ())]
-    if not kinds:
-        raise SignupError("Choose at least one kind of alert", "kind")
-    digest = digest or "immediate"
-    if digest not in DIGESTS:
-        raise SignupError("Choose how often to get emails", "digest")
-    return Choices(filters, kinds, None if digest == "immediate" else digest)
+    return filters
 
 
 def default_kinds(follow: str) -> list[str]:

@@ -355,3 +355,21 @@ def test_unconfirmed_sign_ups_expire(site, mail_sink):
     finally:
         db.conn.close()
     assert web_rows(site) == []
+
+
+def test_the_pages_are_well_formed(site, mail_sink):
+    from test_web import _Structure
+    confirmed(site, mail_sink)
+    (row,) = web_rows(site)
+    pages = [site.get(f"/subscribe?urn={URN}"), site.get("/subscribe?owner=peak-care-ltd"),
+             site.post("/subscribe", data=form(site, email="x", kind=None, urn="zz")),
+             site.get("/manage/" + signups.make_token(site.config, "manage", row)),
+             site.get("/unsubscribe/" + signups.make_token(site.config, "unsubscribe", row)),
+             site.get("/confirm/tampered")]
+    for page in pages:
+        parser = _Structure()
+        parser.feed(page.text)
+        parser.close()
+        assert parser.errors == [] and parser.stack == [], (page.url, parser.errors)
+        assert "content-security-policy" in page.headers
+    assert pages[2].status_code == 422 and pages[2].text.count('class="field-error"') == 3

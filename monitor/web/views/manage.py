@@ -113,7 +113,7 @@ def _manage(request: Request, config, form: dict):
                 kinds=values["kind"], digest=values["digest"])
         except signups.SignupError as exc:
             return form_page(request, "manage.html", _manage_context(
-                request, db, row, values, {exc.field: str(exc)}), status=422)
+                request, db, row, values, exc.errors), status=422)
         row = signups.change(db, row, choices)
         return form_page(request, "manage.html",
                          _manage_context(request, db, row, _values(row), saved=True))

@@ -199,7 +199,7 @@ def _sign_up(request: Request, values: dict, config: signups.Settings):
                 local_authority=values["local_authority"], owner=values["owner"],
                 kinds=values["kind"], digest=values["digest"])
         except signups.SignupError as exc:
-            errors[exc.field] = str(exc)
+            errors.update(exc.errors)
         if errors:
             return form_page(request, "subscribe.html", form_context(request, values, errors),
                              status=422)
