@@ -26,7 +26,7 @@ from twisted.internet import defer, threads
 from crawler.items import FailureItem, ProviderItem, ReportItem
 
 from . import extraction, sandbox_extract, store
-from .files import store_pdf
+from .files import remove_partials, store_pdf
 
 #: writes committed together (one transaction) when they queue up
 WRITE_BATCH = 500
@@ -149,6 +149,9 @@ class StorePipeline:
         self.writer = Writer(self.db_path, reactor)
         self.writer.start()
         self.files = ThreadPoolExecutor(2, thread_name_prefix="pdf-files")
+        # what a crawl killed mid-write left behind
+        await maybe_deferred_to_future(_deferred(self.files.submit(remove_partials,
+                                                                   self.pdf_dir)))
         self.watching = await self._write(store.watching_since, self.run_id)
         if self.extract:
             self.pool = sandbox_extract.ExtractPool(**self.pool_options)

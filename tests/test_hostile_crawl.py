@@ -203,7 +203,7 @@ def test_the_crawl_child_enforces_its_own_hard_limit(slow_site, tmp_path):
 
 
 def test_two_crawls_on_one_database_refuse_cleanly(slow_site, tmp_path):
-    slow_site.timeout_seconds = 6               # the first crawl runs for about this long
+    slow_site.timeout_seconds = 20              # the first crawl runs for about this long
     db_path = tmp_path / "ow.db"
     first = subprocess.Popen(
         [sys.executable, "-m", "monitor", "crawl", "--base-url", slow_site.base_url, "--db",
@@ -227,3 +227,16 @@ def test_two_crawls_on_one_database_refuse_cleanly(slow_site, tmp_path):
         out, err = first.communicate(timeout=90)
     assert first.returncode == 0, err
     assert json.loads(out)["status"] == "ok"
+
+
+def test_a_write_cut_short_by_a_kill_is_removed_by_the_next_crawl(tmp_path):
+    from monitor.files import remove_partials, store_pdf
+    sha, path, _ = store_pdf(tmp_path, b"%PDF-1.4 whole\n%%EOF\n")
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()
+    dead = path.parent / f".part-{gone}-abc.pdf"
+    mine = path.parent / f".part-{os.getpid()}-def.pdf"
+    dead.write_bytes(b"%PDF-1.4 half")
+    mine.write_bytes(b"%PDF-1.4 being written")
+    assert remove_partials(tmp_path) == 1
+    assert not dead.exists() and mine.exists() and path.exists()
