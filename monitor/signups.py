@@ -31,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -85,6 +86,33 @@ class TokenError(Exception):
 
 class RateLimited(Exception):
     """Too many sign-ups from one client."""
+
+
+# ---- no address in a log line -------------------------------------------------------------------
+
+class _HideAddresses(logging.Filter):
+    """Apprise logs each recipient at INFO ("Sent Email to name@example.org"), which `serve`
+    and `-v` show: addresses are personal data, so its records keep only the domain."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            text = record.getMessage()
+        except Exception:       # a malformed record is Apprise's to report, not ours
+            return True
+        hidden = _hide(text)
+        if hidden != text:
+            record.msg, record.args = hidden, ()
+        return True
+
+
+def _hide(text: str) -> str:
+    from .notify import hide_addresses
+    return hide_addresses(text)
+
+
+_apprise_log = logging.getLogger("apprise")
+if not any(isinstance(f, _HideAddresses) for f in _apprise_log.filters):
+    _apprise_log.addFilter(_HideAddresses())
 
 
 # ---- settings ---------------------------------------------------------------------------------

@@ -224,3 +224,15 @@ def test_the_email_fits_a_mail_client_and_a_phone(tmp_path):
             assert all(b.is_displayed() and b.size["width"] <= width for b in buttons)
     finally:
         driver.quit()
+
+
+def test_no_address_in_a_log_line(tmp_path, mail_sink, caplog):
+    """`serve` logs at INFO, where Apprise names each recipient: only the domain is kept."""
+    import logging
+    caplog.set_level(logging.INFO)
+    with Sender() as sender:
+        assert sender.send(mail_sink.url("secret.person@example.org"),
+                           message.test_message()).ok
+    apprise_lines = [r.getMessage() for r in caplog.records if r.name.startswith("apprise")]
+    assert any("…@example.org" in line for line in apprise_lines), apprise_lines
+    assert not any("secret.person" in line for line in apprise_lines)
