@@ -314,9 +314,10 @@ def _check_follow(db, follow, urn, local_authority, owner) -> dict:
     try:
         if follow == "urn":
             found = checks.urns([value])
-            if checks.unknown_urns(db, found):
-                raise SignupError(f"No provider with the URN {found[0]} is in this service's "
-                                  f"records: check the number", "urn")
+            unknown = checks.unknown_urns(db, found)
+            if unknown:
+                raise SignupError(f"No provider with the URN {unknown[0]} is in this "
+                                  f"service's records: check the number", "urn")
             filters = {"urns": found}
         elif follow == "local_authority":
             filters = {"local_authority": checks.local_authority(value)}
