@@ -66,7 +66,7 @@ def test_provider_page_has_details_grades_timeline_and_chart(client):
     assert "West Midlands" in text                               # region code → name
     assert "Harmony Childcare Ltd" in text and 'href="/owner/harmony-childcare-ltd"' in html
     assert 'href="/local-authority/staffordshire"' in html
-    assert "Active" in text                                      # registration status
+    assert "Active, registered 1 April 2015" in text and "Places 4" in text
     current = text[text.index("Current grades"):text.index("Every inspection")]
     assert "inadequate" in current and "compliance notice" in current
     timeline = text[text.index("Every inspection"):]

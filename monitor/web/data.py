@@ -109,6 +109,9 @@ METADATA = {
                         "status": "Registration status",
                         "page_url": "The provider's page on reports.ofsted.gov.uk",
                         "latest_report_date": "Date of the latest report Ofsted lists",
+                        "registration_date": "Date registered with Ofsted (official "
+                                             "statistics)",
+                        "places": "Number of places (official statistics)",
                     },
                 },
                 "reports": {

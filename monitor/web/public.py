@@ -31,7 +31,8 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("urn", "text primary key"), ("name", "text"), ("category", "text"),
         ("provider_type", "text"), ("local_authority", "text"), ("region", "text"),
         ("region_name", "text"), ("owner", "text"), ("status", "text"), ("page_url", "text"),
-        ("latest_report_date", "text"), ("first_seen", "text"), ("updated_at", "text"),
+        ("latest_report_date", "text"), ("registration_date", "text"), ("places", "integer"),
+        ("first_seen", "text"), ("updated_at", "text"),
     ],
     "reports": [
         ("file_id", "text primary key"), ("urn", "text references providers(urn)"),
