@@ -30,7 +30,9 @@ def fill(db_path) -> None:
     db = open_db(db_path)
     try:
         store_provider(db, "SC100001", name="Harmony Childcare Ltd", region="E12000005",
-                       status="Active", registration_date="2015-04-01", places=4)
+                       status="Active")
+        # what the official statistics add to a provider (monitor/statistics)
+        db["providers"].update("SC100001", {"registration_date": "2015-04-01", "places": 4})
         store_provider(db, "SC100002", name=NASTY, owner=NASTY, region="E12000005",
                        page_url="javascript:alert(1)")
         store_provider(db, "SC100003", name="Harmony Childcare Ltd", local_authority="Derbyshire",
