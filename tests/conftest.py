@@ -96,7 +96,7 @@ def put_provider(db):
 
 
 def forked_crawl(db_path, *, base_url, pdf_dir, since=None, backfill=False, scope=None,
-                 timeout=120, fast=False, **_):
+                 timeout=120, fast=False, extract=True, **_):
     """``crawl_in_subprocess``'s stand-in for cycle tests: the same real crawl
     (``monitor.crawl.crawl``: the spider, the monitor's pipeline, the replica over HTTP), in a
     forked child that needs no fresh interpreter, so a cycle costs the crawl and not Python's
@@ -113,7 +113,8 @@ def forked_crawl(db_path, *, base_url, pdf_dir, since=None, backfill=False, scop
                              scope=scope or "social-care", since=since)
     db.close()
     child = ctx.Process(target=_crawl_child, args=(queue, str(db_path), base_url, str(pdf_dir),
-                                                   since, backfill, scope, fast, run_id))
+                                                   since, backfill, scope, fast, run_id,
+                                                   extract))
     child.start()
     child.join(timeout)
     if child.is_alive():
@@ -123,9 +124,10 @@ def forked_crawl(db_path, *, base_url, pdf_dir, since=None, backfill=False, scop
                              else f"crawl process exited with code {child.exitcode}")
 
 
-def _crawl_child(queue, db_path, base_url, pdf_dir, since, backfill, scope, fast, run_id):
+def _crawl_child(queue, db_path, base_url, pdf_dir, since, backfill, scope, fast, run_id,
+                 extract):
     for name in [m for m in sys.modules if m == "twisted.internet.reactor"]:
         del sys.modules[name]                  # a fresh reactor for this child's one crawl
     from monitor.crawl import crawl
     crawl(db_path, base_url=base_url, pdf_dir=pdf_dir, since=since, backfill=backfill,
-          scope=scope, fast=fast, run_id=run_id)
+          scope=scope, fast=fast, run_id=run_id, extract=extract)

@@ -3,18 +3,23 @@ SMTP server, each order of `crawl`, `crawl --no-extract`, `detect`, `subscribe`,
 `deliver` sends the downgrade published after watching began exactly once, and nothing about
 what was on the site before.
 
+The crawls are the real ones (`monitor.crawl.crawl`: spider, pipeline, extraction, the replica
+over HTTP), each in a forked child (conftest ``forked_crawl``) rather than a fresh interpreter:
+`crawl` steps call it as the command does, and `run` uses it in place of the subprocess
+runner. tests/test_crawl_e2e.py and tests/test_service.py run the commands as real
+subprocesses.
+
 The sandbox site already holds a downgrade (home 2650004, good → requires improvement in 2022):
 that one is history and must never be sent. The story (home 2650001, outstanding → inadequate
 with a compliance notice) is published while the replica runs, after watching began."""
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import date
 
 import pytest
 from click.testing import CliRunner
 
+from conftest import forked_crawl
 from monitor import sandbox
 from monitor.cli import main
 
@@ -38,11 +43,9 @@ class Service:
                                                     str(tmp_path / "pdfs"), site, sink)
 
     def crawl(self, *args):
-        result = subprocess.run(
-            [sys.executable, "-m", "monitor", "crawl", "--base-url", self.site.base_url,
-             "--db", self.db, "--pdf-dir", self.pdfs, "--fast", *args],
-            capture_output=True, text=True, timeout=180)
-        assert result.returncode == 0, result.stderr
+        row = forked_crawl(self.db, base_url=self.site.base_url, pdf_dir=self.pdfs, fast=True,
+                           backfill="--backfill" in args, extract="--no-extract" not in args)
+        assert row["status"] == "ok", row
 
     def cli(self, *args, code=0):
         result = CliRunner().invoke(main, [*args, "--db", self.db], catch_exceptions=False)
@@ -78,7 +81,9 @@ ORDERS = {
 
 
 @pytest.mark.parametrize("order", list(ORDERS))
-def test_the_news_arrives_exactly_once_and_the_past_never(order, tmp_path, site, mail_sink):
+def test_the_news_arrives_exactly_once_and_the_past_never(order, tmp_path, site, mail_sink,
+                                                          monkeypatch):
+    monkeypatch.setattr("monitor.crawl_process.crawl_in_subprocess", forked_crawl)
     service = Service(tmp_path, site, mail_sink)
     for step in ORDERS[order]:
         if step == "publish":
