@@ -446,3 +446,38 @@ def test_cached_pages_travel_gzipped_to_clients_that_accept_it(client):
     again = client.get("/local-authority/staffordshire", headers={
         "accept-encoding": "gzip", "if-none-match": zipped.headers["etag"]})
     assert again.status_code == 304
+
+
+def test_a_response_for_one_visitor_is_never_cached():
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    from monitor.web.cache import PageCache
+
+    class Version:
+        def stamp(self):
+            return 1
+
+    served = []
+
+    def form(request):
+        served.append(1)
+        response = PlainTextResponse(f"token {len(served)}")
+        response.set_cookie("csrf", f"c{len(served)}")
+        return response
+
+    def private(request):
+        served.append(1)
+        return PlainTextResponse(f"yours {len(served)}", headers={"cache-control": "no-store"})
+
+    def public(request):
+        served.append(1)
+        return PlainTextResponse(f"public {len(served)}")
+
+    app = PageCache(Starlette(routes=[Route("/form", form), Route("/private", private),
+                                      Route("/public", public)]), Version())
+    with TestClient(app) as c:
+        assert c.get("/form").text != c.get("/form").text          # a fresh token each time
+        assert c.get("/private").text != c.get("/private").text
+        assert c.get("/public").text == c.get("/public").text       # kept: rendered once

@@ -3,7 +3,8 @@
 Every page is a function of its URL and the data. The data changes when the service records a
 crawl (a few times a day), and SQLite says when it has (``PRAGMA data_version``, see
 ``queries.Store.stamp``), so a page rendered once is served again until the next commit — never
-stale. Bounded in size (least recently used out first). Each cached page carries an ``ETag``
+stale. A response for one visitor (one that sets a cookie, or says ``no-store`` or ``private``:
+the sign-up and manage pages) is never kept. Bounded in size (least recently used out first). Each cached page carries an ``ETag``
 (a hash of its body), so a feed reader polling with ``If-None-Match`` gets ``304 Not Modified``,
 and is kept gzipped too (compressed once, sent to clients that accept it: a local authority's
 page of 88 kB travels as 6 kB). ``/data`` (Datasette) and ``/static`` are not cached here.
@@ -18,6 +19,19 @@ from collections import OrderedDict
 SKIP = ("/data", "/static", "/subscribe", "/confirm", "/manage", "/unsubscribe")  # forms: per visitor
 #: Bodies smaller than this are not worth compressing.
 GZIP_MIN = 1024
+
+
+def cacheable(headers) -> bool:
+    """A response for one visitor only — it sets a cookie (a form's CSRF pair) or says
+    ``no-store`` / ``private`` — is never kept."""
+    for name, value in headers:
+        name = name.lower()
+        if name == b"set-cookie":
+            return False
+        if name == b"cache-control" and (b"no-store" in value.lower()
+                                         or b"private" in value.lower()):
+            return False
+    return True
 
 
 class PageCache:
@@ -98,7 +112,7 @@ class PageCache:
             nonlocal passed
             if message["type"] == "http.response.start":
                 start.update(message)
-                if message["status"] != 200:
+                if message["status"] != 200 or not cacheable(message.get("headers", [])):
                     passed = True
                     await send(message)
                 return
