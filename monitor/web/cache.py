@@ -4,10 +4,10 @@ Every page is a function of its URL and the data. The data changes when the serv
 crawl (a few times a day), and SQLite says when it has (``PRAGMA data_version``, see
 ``queries.Store.stamp``), so a page rendered once is served again until the next commit — never
 stale. A response for one visitor (one that sets a cookie, or says ``no-store`` or ``private``:
-the sign-up and manage pages) is never kept. Bounded in size (least recently used out first). Each cached page carries an ``ETag``
-(a hash of its body), so a feed reader polling with ``If-None-Match`` gets ``304 Not Modified``,
-and is kept gzipped too (compressed once, sent to clients that accept it: a local authority's
-page of 88 kB travels as 6 kB). ``/data`` (Datasette) and ``/static`` are not cached here.
+the sign-up and manage pages) is never kept. Bounded in size (least recently used out first).
+Each cached page carries an ``ETag`` (a hash of its body), so a feed reader polling with
+``If-None-Match`` gets ``304 Not Modified``; and it is kept gzipped too (compressed once, sent to
+clients that accept it: a local authority's page of 88 kB travels as 6 kB).
 """
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ import hashlib
 import threading
 from collections import OrderedDict
 
-SKIP = ("/data", "/static", "/subscribe", "/confirm", "/manage", "/unsubscribe")  # forms: per visitor
+#: Not cached here: Datasette, static files, and the forms (per visitor).
+SKIP = ("/data", "/static", "/subscribe", "/confirm", "/manage", "/unsubscribe")
 #: Bodies smaller than this are not worth compressing.
 GZIP_MIN = 1024
 
