@@ -2,8 +2,8 @@
 
 Jinja2 templates in ``monitor/templates/email/`` (autoescaped HTML; the text templates are not
 HTML). The HTML is written with a ``<style>`` block and its rules are inlined into ``style``
-attributes by css-inline (mail clients drop or ignore ``<style>`` more often than not); the block
-is kept for the narrow-screen rules. Every text from the reports site or a PDF is escaped (Jinja
+attributes by css-inline (mail clients drop or ignore ``<style>`` more often than not); only the
+narrow-screen rules (``narrow.css``) travel as a ``<style>`` block. Every text from the reports site or a PDF is escaped (Jinja
 autoescaping), and a link from there is used only if it is plain http(s).
 
 An alert says how far and how fast in its subject ("Outstanding to inadequate in 11 months:
@@ -189,12 +189,18 @@ _ENV = _environment()
 _INLINER = None
 
 
+_NARROW = (TEMPLATES / "narrow.css").read_text()
+
+
 def _inline(html: str) -> str:
+    """The template's ``<style>`` rules moved into ``style`` attributes (the block dropped:
+    it would travel twice), then the narrow-screen rules, which cannot be inlined, added back
+    as the one ``<style>`` block."""
     global _INLINER
     import css_inline
     if _INLINER is None:
-        _INLINER = css_inline.CSSInliner(keep_style_tags=True, load_remote_stylesheets=False)
-    return _INLINER.inline(html)
+        _INLINER = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
+    return _INLINER.inline(html).replace("</head>", f"<style>\n{_NARROW}</style>\n</head>", 1)
 
 
 def _render(template: str, **context) -> tuple[str, str]:
