@@ -28,7 +28,9 @@ ENVIRONMENT = (
     ("OFSTED_WATCH_SEND_WORKERS", "messages sent at once (4)"),
     ("OFSTED_WATCH_SEND_DEADLINE", "seconds one send may take (30)"),
     ("OFSTED_WATCH_LOCK_PATIENCE", "seconds the outbox waits for a busy database (300)"),
-    ("OFSTED_WATCH_PUBLIC_URL", "the public site's address (web)"),
+    ("OFSTED_WATCH_PUBLIC_URL", "the public site's address (web; links in emails)"),
+    ("OFSTED_WATCH_MAIL_URL", "Apprise email URL for public subscribers (--mail-url)"),
+    ("OFSTED_WATCH_SECRET", "signs sign-up, manage and unsubscribe links (web needs it)"),
 )
 
 
