@@ -373,3 +373,21 @@ def test_the_pages_are_well_formed(site, mail_sink):
         assert parser.errors == [] and parser.stack == [], (page.url, parser.errors)
         assert "content-security-policy" in page.headers
     assert pages[2].status_code == 422 and pages[2].text.count('class="field-error"') == 3
+
+
+def test_the_site_refuses_to_start_without_a_secret(history, monkeypatch):
+    from click.testing import CliRunner
+
+    from monitor.cli import main
+    for name in ("OFSTED_WATCH_SECRET", "OFSTED_WATCH_MAIL_URL"):
+        monkeypatch.delenv(name, raising=False)
+    result = CliRunner().invoke(main, ["web", "--db", str(history), "--port", "0"])
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert result.exit_code == 1 and len(lines) == 1, result.output
+    assert "OFSTED_WATCH_SECRET is not set" in lines[0]
+    monkeypatch.setenv("OFSTED_WATCH_SECRET", "short")
+    result = CliRunner().invoke(main, ["web", "--db", str(history), "--port", "0"])
+    assert result.exit_code == 1 and "too short" in result.output
+    bad = CliRunner().invoke(main, ["deliver", "--db", str(history), "--mail-url",
+                                    "mailtos://u:p@smtp.example.org?to=a@example.org"])
+    assert bad.exit_code == 2 and "must not name recipients" in bad.output
