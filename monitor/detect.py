@@ -12,6 +12,10 @@ Kinds (``KINDS``):
                at inadequate, or a first report card at urgent improvement after four-point grades
                (scales Ofsted calls incomparable are never compared; the move is reported as this).
   upgrade      the opposite of a downgrade: recorded for feeds, not alerted by default.
+  safeguarding safeguarding standards not met (report cards; schools under the 2019–2025
+               framework): serious, whatever came before.
+  standards    an ungraded inspection letter saying standards may have declined (a graded
+               inspection will follow): a signal a parent wants, on its own scale.
   published    every new report, whatever it says (even one that could not be read): a family
                following one home wants to hear of every inspection. Offered to everyone; the
                default for subscriptions to single URNs.
@@ -35,14 +39,20 @@ from . import history
 from .sql import chunks, rows_in
 from .statistics.timeline import official_grades
 
-KINDS = ("downgrade", "declined", "enforcement", "inadequate", "upgrade", "published")
+KINDS = ("downgrade", "declined", "enforcement", "inadequate", "safeguarding", "standards",
+         "upgrade", "published")
 #: Kinds a subscription receives unless it chooses (upgrades are for feeds).
-DEFAULT_KINDS = ("downgrade", "declined", "enforcement", "inadequate")
+DEFAULT_KINDS = ("downgrade", "declined", "enforcement", "inadequate", "safeguarding",
+                 "standards")
 #: Enforcement that stops or limits a setting.
 SERIOUS_ENFORCEMENT = {"suspension", "cancellation", "restriction_of_accommodation",
                        "notice_of_proposal"}
 #: Scales on which a grade can be ranked against the previous one.
-_COMPARABLE = {scale for scale, _ in SCALES.values()} - {"interim", "none", "unknown"}
+_COMPARABLE = {scale for scale, _ in SCALES.values()} - {
+    "interim", "none", "unknown", "safeguarding", "ungraded_outcome"}
+#: Scales whose worst band is an event of its own kind, whatever came before.
+_SIGNALS = {"interim": ("declined", False), "safeguarding": ("safeguarding", True),
+            "ungraded_outcome": ("standards", False)}
 
 #: ``monitor_reports.detected``: 0 to be examined; 1 examined, waiting for its own grades to
 #: be read (needs review); 2 done for good; 3 held: its grade events wait for the previous
@@ -192,10 +202,11 @@ def _grade_changes(reports: list[dict], report: dict) -> list[dict]:
         return found
     for area in _ordered_areas(report["grades"]):
         grade, scale = report["grades"][area]
-        if scale == "interim":
-            if grade == WORST["interim"]:
-                found.append({"kind": "declined", "area": area, "new_grade": grade,
-                              "serious": False, "detail": {"scale": scale}})
+        if scale in _SIGNALS:
+            if grade == WORST[scale]:
+                kind, serious = _SIGNALS[scale]
+                found.append({"kind": kind, "area": area, "new_grade": grade,
+                              "serious": serious, "detail": {"scale": scale}})
             continue
         if scale not in _COMPARABLE:
             continue

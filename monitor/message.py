@@ -39,8 +39,8 @@ AREA_WORDS = {
     "overall": "Overall", "help_and_protection": "How well children are helped and protected",
     "leaders_and_managers": "Effectiveness of leaders and managers",
 }
-KIND_ORDER = {"downgrade": 0, "inadequate": 1, "declined": 2, "enforcement": 3, "upgrade": 4,
-              "published": 5}
+KIND_ORDER = {"safeguarding": 0, "downgrade": 1, "inadequate": 2, "declined": 3,
+              "standards": 4, "enforcement": 5, "upgrade": 6, "published": 7}
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December"]
 
@@ -120,6 +120,10 @@ def _headline(group: ReportEvents) -> str:
         return f"Rated {new}{where}"
     if kind == "declined":
         return "Declined in effectiveness"
+    if kind == "safeguarding":
+        return "Safeguarding standards not met"
+    if kind == "standards":
+        return "Standards may have declined"
     if kind == "upgrade":
         return f"Upgraded to {new}{where}"
     if kind == "enforcement":

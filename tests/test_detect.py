@@ -338,3 +338,18 @@ def test_grades_the_statistics_contradict_are_held(db, put_report):
     detect.detect(db, now=T2)
     assert ("downgrade", "overall") not in kinds(db)
     assert "statistics good" in db["monitor_reports"].get("2")["held_reason"]
+
+
+def test_safeguarding_not_met_and_standards_that_may_have_declined_are_events(db, put_report):
+    """Report cards and ungraded school letters (their own scales, never compared with
+    four-point grades): safeguarding not met, and 'standards may have declined'."""
+    put_report("1", "140010", inspection_date="2023-01-10", overall="good",
+               report_type="school-s5")
+    detect.detect(db, baseline=True, now=T1)
+    put_report("2", "140010", inspection_date="2024-03-10", overall=None,
+               report_type="school-s8", judgements={"outcome": "standards_may_have_declined"})
+    put_report("3", "140010", inspection_date="2026-01-10", overall="expected_standard",
+               report_type="school-report-card", judgements={"safeguarding": "not_met"})
+    detect.detect(db, now=T2)
+    assert [(e["report_id"], e["kind"], e["serious"]) for e in events(db)] == [
+        ("2", "standards", 0), ("3", "safeguarding", 1)]
