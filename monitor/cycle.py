@@ -142,7 +142,9 @@ def _plural(n: int, word: str) -> str:
 def describe_delivery(delivery: dict) -> str:
     """'3 sent, 1 waiting to retry' from deliver_due's counts of delivery rows."""
     words = {"sent": "sent", "retrying": "waiting to retry", "failed": "failed for good",
-             "unknown": "interrupted mid-send (check before resending)"}
+             "unknown": "interrupted mid-send (check before resending)",
+             "deferred": "held back from a destination that overran its deadline (next run)",
+             "cancelled": "cancelled (the subscriber left)"}
     parts = []
     for key, value in delivery.items():
         if isinstance(value, int) and not isinstance(value, bool) and (value or key == "sent"):
@@ -153,6 +155,7 @@ def describe_delivery(delivery: dict) -> str:
 def describe_problems(delivery: dict) -> str:
     """'; 2 alerts waiting to retry' (only what did not go), or ''."""
     words = {"retrying": "waiting to retry (the outbox tries again)",
+             "deferred": "held back from a slow destination until the next run",
              "failed": "failed for good", "unknown": "interrupted mid-send (check before "
                                                     "resending)"}
     parts = [f"{_plural(delivery[k], 'alert')} {w}" for k, w in words.items() if delivery.get(k)]
