@@ -70,8 +70,13 @@ def measured(command: list[str]) -> tuple[str, float, float]:
     return result.stdout, wall, int(peak_kib) / 1024
 
 
-def ours(site, work: Path, *args) -> dict:
-    out, wall, peak = measured([sys.executable, "-m", "monitor", "crawl",
+def ours(site, work: Path, *args, tree: str | None = None) -> dict:
+    """One crawl of ours; ``tree``: another source tree of the project (an earlier commit)."""
+    start = [sys.executable, "-m", "monitor"] if tree is None else [
+        sys.executable, "-c", f"import runpy, sys; sys.path.insert(0, {tree!r}); "
+                              f"sys.argv[0] = 'ofsted-watch'; "
+                              f"runpy.run_module('monitor', run_name='__main__')"]
+    out, wall, peak = measured([*start, "crawl",
                                 "--base-url", site.base_url, "--db", str(work / "ow.db"),
                                 "--pdf-dir", str(work / "pdfs"), "--fast", "--json", *args])
     summary = json.loads(out)
@@ -134,6 +139,9 @@ def main(argv=None) -> int:
                         help="reports per home in the memory runs (same at every size)")
     parser.add_argument("--new", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=1, help="repeat the backfill pair")
+    parser.add_argument("--before", metavar="TREE",
+                        help="also crawl with this source tree of the project (an earlier "
+                             "commit: git archive COMMIT | tar -x -C TREE), same site, same run")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args(argv)
     per_home = args.reports / args.homes
@@ -150,6 +158,15 @@ def main(argv=None) -> int:
             mine = ours(site, work, "--backfill", "--no-extract")
             rounds.append({"bare": baseline, "ours": mine,
                            "ratio": ratio(mine["pages_per_s"], baseline["pages_per_s"])})
+            if args.before:
+                older = Path(big_dir) / f"before{n}"
+                older.mkdir()
+                then = ours(site, older, "--backfill", "--no-extract", tree=args.before)
+                rounds[-1].update(before=then, before_ratio=ratio(then["pages_per_s"],
+                                                                  baseline["pages_per_s"]))
+                print(f"  before ({args.before}): {then['pages_per_s']} pages/s, "
+                      f"{then['wall_s']} s, peak {then['peak_mib']} MiB: "
+                      f"x{rounds[-1]['before_ratio']} of bare Scrapy", flush=True)
             print(f"backfill {args.homes} homes / {args.reports} reports, storage only: "
                   f"{mine['pages_per_s']} pages/s ({mine['requests']} requests, "
                   f"{mine['wall_s']} s, peak {mine['peak_mib']} MiB) vs bare Scrapy "
