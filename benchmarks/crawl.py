@@ -158,6 +158,11 @@ def main(argv=None) -> int:
             mine = ours(site, work, "--backfill", "--no-extract")
             rounds.append({"bare": baseline, "ours": mine,
                            "ratio": ratio(mine["pages_per_s"], baseline["pages_per_s"])})
+            print(f"backfill {args.homes} homes / {args.reports} reports, storage only: "
+                  f"{mine['pages_per_s']} pages/s ({mine['requests']} requests, "
+                  f"{mine['wall_s']} s, peak {mine['peak_mib']} MiB) vs bare Scrapy "
+                  f"{baseline['pages_per_s']} pages/s ({baseline['requests']} requests, "
+                  f"{baseline['wall_s']} s): x{rounds[-1]['ratio']} (target >= 0.7)", flush=True)
             if args.before:
                 older = Path(big_dir) / f"before{n}"
                 older.mkdir()
@@ -167,11 +172,6 @@ def main(argv=None) -> int:
                 print(f"  before ({args.before}): {then['pages_per_s']} pages/s, "
                       f"{then['wall_s']} s, peak {then['peak_mib']} MiB: "
                       f"x{rounds[-1]['before_ratio']} of bare Scrapy", flush=True)
-            print(f"backfill {args.homes} homes / {args.reports} reports, storage only: "
-                  f"{mine['pages_per_s']} pages/s ({mine['requests']} requests, "
-                  f"{mine['wall_s']} s, peak {mine['peak_mib']} MiB) vs bare Scrapy "
-                  f"{baseline['pages_per_s']} pages/s ({baseline['requests']} requests, "
-                  f"{baseline['wall_s']} s): x{rounds[-1]['ratio']} (target >= 0.7)", flush=True)
         figures["backfill"] = rounds
 
         site.stop()
