@@ -200,4 +200,6 @@ def provider_history(db, urn: str) -> dict | None:
         latest = max(reports, key=report_sort_key)
         provider = {"urn": urn, "name": latest.get("provider_name"),
                     "owner": latest.get("owner"), "local_authority": latest.get("local_authority")}
-    return {"provider": dict(provider), "reports": items, "events": events}
+    from .statistics.timeline import official_timeline  # Ofsted's statistics, oldest first
+    return {"provider": dict(provider), "reports": items, "events": events,
+            "official": official_timeline(db, urn)}

@@ -188,3 +188,19 @@ def test_official_grades_for_detection(db):
     assert latest["inspection_date"] == "2023-01-17"
     assert latest["grades"]["overall"] == ("good", "four_point")
     assert latest["grades"]["help_and_protection"] == ("good", "four_point")
+
+
+def test_history_shows_ten_years_from_the_statistics(db):
+    path = db.conn.execute("pragma database_list").fetchone()[2]
+    result = CliRunner().invoke(main, ["history", "SC392492", "--db", path])
+    assert result.exit_code == 0, result.output
+    assert "Registered provider: DMR Services Ltd" in result.output
+    assert "Official statistics (15 inspections, last day inspected):" in result.output
+    lines = result.output.split("Official statistics", 1)[1].splitlines()
+    assert lines[1].split()[:3] == ["2014-03-19", "interim", "sustained"]
+    assert any(line.split()[:2] == ["2019-07-02", "full"] and line.endswith("= report 9001")
+               for line in lines)
+    data = json.loads(CliRunner().invoke(main, ["history", "SC392492", "--db", path,
+                                                "--json"]).output)
+    assert [o["inspection_date"][:4] for o in data["official"]][-1] == "2023"
+    assert data["official"][0]["source"] == "statistics"

@@ -95,6 +95,19 @@ def history_command(urn, db_path, as_json):
         if r.get("extract_error"):
             line += f"  [could not be read: {r['extract_error']}]"
         click.echo(line.rstrip())
+    official = found.get("official") or []
+    if official:  # imported by `mi import` (docs/statistics.md); the date is the last day
+        click.echo("")
+        click.echo(f"Official statistics ({len(official)} inspections, last day inspected):")
+    for o in official:
+        line = (f"  {o['inspection_date'] or '?':10}  {(o['event_type'] or '-'):12} "
+                f"{grade_words(o['overall']) if o['overall'] else '-':32}")
+        extra = _grades(o["judgements"])
+        if extra:
+            line += f"  {extra}"
+        if o["report_id"]:
+            line += f"  = report {o['report_id']}"
+        click.echo(line.rstrip())
     click.echo("")
     click.echo(f"Events ({len(found['events'])}):")
     for e in found["events"]:

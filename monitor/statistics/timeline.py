@@ -77,6 +77,8 @@ def official_timeline(db, urn: str) -> list[dict]:
     ``overall`` (headline token or None), ``judgements`` ({area: {grade, scale, label}}, the
     headline under ``overall``), ``source_file``, and — when the crawler has read the same
     inspection's PDF — ``report_id`` and ``report_url`` (else None)."""
+    if not db["official_inspections"].exists():  # a database opened read-only, not migrated
+        return []
     rows = official_rows(db, urn)
     if not rows:
         return []
