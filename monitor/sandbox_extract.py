@@ -58,8 +58,9 @@ MEMORY_MB = _env("EXTRACT_MEMORY_MB", 512, int)
 TIME_LIMIT = _env("EXTRACT_TIMEOUT", 60.0, float)
 #: Files read at once (one worker process each): both cores of the machine this runs on.
 WORKERS = _env("EXTRACT_WORKERS", min(2, os.cpu_count() or 1), int)
-#: A worker is replaced after this many files, so a slow leak cannot grow without bound.
-TASKS_PER_WORKER = 200
+#: A worker is replaced after this many files, so a slow leak cannot grow without bound (a new
+#: worker costs an interpreter start and the extractor's imports, about a second).
+TASKS_PER_WORKER = 1000
 #: How long a new worker may take to import the extractor before it is given up.
 STARTUP_LIMIT = 60.0
 
