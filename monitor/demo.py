@@ -13,6 +13,7 @@ import re
 import secrets
 import shutil
 import socket
+import sys
 import tempfile
 import textwrap
 import threading
@@ -199,6 +200,8 @@ def run_demo(keep: str | None = None, echo=print, crawl_timeout: float = 300) ->
         if keep:
             _say(echo, f"Kept: {db_path}, the PDFs in {pdf_dir} and the emails in "
                        f"{mailbox.folder}.")
+            if sys.stdout.isatty():  # a person at a terminal: keep the site up to look at
+                web.stay_up(echo)
         return arrived
     finally:
         if web is not None:

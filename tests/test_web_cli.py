@@ -102,3 +102,35 @@ def test_the_site_runs_in_a_background_thread_beside_other_work(tmp_path):
         site.stop()
     with pytest.raises(OSError):
         urllib.request.urlopen(site.url + "/", timeout=2)
+
+
+def test_serve_web_runs_the_site_beside_the_scheduler(tmp_path):
+    db_path = tmp_path / "ofsted-watch.db"
+    web_data.fill(db_path)
+    port = free_port()
+    proc = subprocess.Popen(
+        CLI + ["serve", "--db", str(db_path), "--web", "--web-port", str(port),
+               "--schedule", "mon-fri 07:00"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "OFSTED_WATCH_SECRET": "web-cli-test-secret-0123456789"})
+    try:
+        line = proc.stdout.readline()
+        assert f"http://127.0.0.1:{port}/" in line, line + proc.stderr.read()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/provider/SC100001",
+                                    timeout=10) as response:
+            assert response.status == 200 and b"SC100001" in response.read()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+
+
+def test_serve_web_without_the_secret_is_one_line(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "OFSTED_WATCH_SECRET"}
+    proc = subprocess.run(CLI + ["serve", "--db", str(tmp_path / "x.db"), "--web",
+                                 "--web-port", "0"], capture_output=True, text=True,
+                          timeout=60, env=env)
+    lines = [line for line in (proc.stdout + proc.stderr).splitlines() if line.strip()]
+    assert proc.returncode != 0 and len(lines) == 1 and "OFSTED_WATCH_SECRET" in lines[0]
+    assert "Traceback" not in proc.stderr

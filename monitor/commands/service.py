@@ -131,9 +131,13 @@ def run_command(db_path, base_url, pdf_dir, crawl_timeout, fast, as_json, verbos
               type=click.IntRange(min=1),
               help="Seconds a job may start late (after a suspend or a long crawl).")
 @click.option("--run-now", is_flag=True, help="Also run one cycle straight away.")
+@click.option("--web", is_flag=True, help="Also serve the public web site (as `ofsted-watch web`).")
+@click.option("--web-host", default="127.0.0.1", show_default=True, help="The web site's address.")
+@click.option("--web-port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="The web site's port.")
 @mail_options
 def serve_command(db_path, base_url, pdf_dir, crawl_timeout, fast, schedule, timezone,
-                  outbox_minutes, misfire_grace_time, run_now):
+                  outbox_minutes, misfire_grace_time, run_now, web, web_host, web_port):
     """Run the scheduler: the cycle on a schedule, outbox retries, daily and weekly digests.
 
     One process, one cycle at a time; SIGTERM or Ctrl-C stops it cleanly.
@@ -156,12 +160,17 @@ def serve_command(db_path, base_url, pdf_dir, crawl_timeout, fast, schedule, tim
                              outbox_minutes=outbox_minutes,
                              misfire_grace_time=misfire_grace_time, run_now=run_now,
                              fast=fast)
+    from .web import start_beside
+    site = start_beside(db_path, web_host, web_port) if web else None
     try:
         serve(options)
     except AlreadyRunning as exc:
         raise click.ClickException(str(exc)) from None
     except (sqlite3.Error, OSError) as exc:
         raise click.ClickException(f"database {db_path}: {_why(exc)}") from None
+    finally:
+        if site is not None:
+            site.stop()
 
 
 @click.command("demo")

@@ -79,7 +79,7 @@ def web_command(db_path, host, port, public_url, no_data):
         app = create_app(db_path, public_url=public_url, datasette=not no_data)
     except (sqlite3.Error, OSError) as exc:
         raise click.ClickException(f"database {db_path}: {_why(exc)}") from None
-    from .. import signups       # sign-up, manage and unsubscribe links are signed (issue 11)
+    from .. import signups  # sign-up, manage and unsubscribe links are signed (issue 11)
     try:
         signups.check_secret(app.state.signups.secret)
     except signups.SettingsError as exc:
@@ -93,6 +93,28 @@ def web_command(db_path, host, port, public_url, no_data):
     shown = public_url or f"http://{'localhost' if host in ('0.0.0.0', '::') else host}:{port}"
     serve_app(app, host, port, f"ofsted-watch web: serving {db_path} at {shown}/ "
                                f"(Ctrl-C to stop)")
+
+
+def start_beside(db_path: str, host: str, port: int):
+    """``serve --web``: the site in a thread beside the scheduler, on the same settings as
+    ``web`` (the public URL and mail URL already read by their options); one line if it cannot
+    start. Returns the running ``BackgroundSite``."""
+    from .. import signups
+    from ..web.server import BackgroundSite, SiteError
+    settings = signups.settings()
+    try:
+        signups.check_secret(settings.secret)
+    except signups.SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        site = BackgroundSite(db_path, host=host, port=port,
+                              public_url=settings.public_url).start()
+    except SiteError as exc:
+        raise click.ClickException(str(exc)) from None
+    except (sqlite3.Error, OSError) as exc:
+        raise click.ClickException(f"database {db_path}: {_why(exc)}") from None
+    click.echo(f"ofsted-watch serve: the web site is at {settings.public_url or site.url}/")
+    return site
 
 
 @click.command("datasette")

@@ -58,6 +58,15 @@ class BackgroundSite:
             time.sleep(0.05)
         return self
 
+    def stay_up(self, echo=print) -> None:
+        """Keep serving until Ctrl-C (the demo with ``--keep``)."""
+        echo(f"The web site stays up at {self.url}/ until Ctrl-C.")
+        try:
+            while self._thread is not None and self._thread.is_alive():
+                self._thread.join(timeout=0.5)
+        except KeyboardInterrupt:
+            echo("")
+
     def stop(self) -> None:
         if self._server is not None:
             self._server.should_exit = True
