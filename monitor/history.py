@@ -133,13 +133,17 @@ def record_extraction(db, file_id: str, *, sha256: str | None, version: str | No
 
 def update_owner(db, urn: str) -> None:
     """Owners change hands: the provider's owner is the one named by its most recently
-    published report that names one."""
+    published report that names one — unless Ofsted's official statistics (``mi import``) name
+    the owner as at a date after that report was published: the official name is canonical."""
     row = db.execute(
-        "select owner from reports where urn = ? and owner is not null and owner != '' "
+        "select owner, coalesce(publication_date, inspection_date, '') from reports "
+        "where urn = ? and owner is not null and owner != '' "
         "order by coalesce(publication_date, '') desc, coalesce(inspection_date, '') desc "
         "limit 1", [urn]).fetchone()
     if row:
-        db.execute("update providers set owner = ? where urn = ?", [row[0], urn])
+        db.execute("update providers set owner = ?, owner_source = 'report' where urn = ? and "
+                   "not (coalesce(owner_source, '') = 'statistics' and "
+                   "coalesce(statistics_as_at, '') >= ?)", [row[0], urn, row[1]])
 
 
 def record_stored_extractions(db) -> int:

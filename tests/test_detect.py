@@ -353,3 +353,14 @@ def test_safeguarding_not_met_and_standards_that_may_have_declined_are_events(db
     detect.detect(db, now=T2)
     assert [(e["report_id"], e["kind"], e["serious"]) for e in events(db)] == [
         ("2", "standards", 0), ("3", "safeguarding", 1)]
+
+
+def test_the_official_owner_stands_against_older_reports(db, put_report, put_provider):
+    put_provider("SC100050", owner=None)
+    db.execute("update providers set owner = 'Official Care Ltd', owner_source = 'statistics', "
+               "statistics_as_at = '2023-03-31' where urn = 'SC100050'")
+    db.conn.commit()
+    put_report("1", "SC100050", inspection_date="2022-05-10", owner="Pdf Spelling Ltd")
+    assert db["providers"].get("SC100050")["owner"] == "Official Care Ltd"
+    put_report("2", "SC100050", inspection_date="2024-05-10", owner="New Owner Ltd")
+    assert db["providers"].get("SC100050")["owner"] == "New Owner Ltd"   # changed hands since

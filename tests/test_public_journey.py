@@ -47,15 +47,18 @@ def links_in(message) -> list[str]:
 
 def wait_for_heading(browser, text: str) -> None:
     """After a click that loads a page: wait until its h1 says ``text``."""
+    from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
     def ready(driver):
+        # the old page's h1 can go stale between finding it and reading it: look again
         found = driver.find_elements(By.TAG_NAME, "h1")
         return bool(found) and found[0].text == text
     try:
-        WebDriverWait(browser, 15).until(ready)
-    except Exception:
+        WebDriverWait(browser, 15, ignored_exceptions=(StaleElementReferenceException,)
+                      ).until(ready)
+    except TimeoutException:
         headings = [h.text for h in browser.find_elements(By.TAG_NAME, "h1")]
         raise AssertionError(f"expected the heading {text!r}, got {headings}") from None
 
