@@ -66,7 +66,7 @@ def run_cycle(db_path: str, *, base_url: str | None = None, pdf_dir: str | None 
     ``fast`` turns the crawler's politeness off: only for a replica on loopback (tests, demo).
     ``now`` is the monitor's clock (detection, outbox due times); None means the real time.
     ``crawl`` replaces ``monitor.crawl_process.crawl_in_subprocess`` (same signature)."""
-    from monitor import detect, history, outbox, signups
+    from monitor import detect, outbox, signups
 
     if crawl is None:
         from .crawl_process import crawl_in_subprocess as crawl

@@ -15,6 +15,8 @@ from datetime import datetime, timezone
 
 from extract.grades import SCALES
 
+from .sql import json_object as load_extraction  # the stored extraction as a dict (or None)
+
 #: The headline judgement's area key.
 OVERALL = "overall"
 
@@ -22,16 +24,6 @@ OVERALL = "overall"
 def utcnow() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
-
-def load_extraction(text: str | None) -> dict | None:
-    """The stored extraction as a dict, or None when there is none (or it is not JSON)."""
-    if not text:
-        return None
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return None
-    return data if isinstance(data, dict) else None
 
 
 def json_list(text: str | None) -> list:

@@ -1,6 +1,7 @@
 """Small SQL helpers shared by the monitor's modules."""
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 
 #: SQLite allows 32,766 bound parameters; 500 keeps each statement small and plannable.
@@ -30,3 +31,15 @@ def dicts_in(db, sql: str, values: Sequence, params: Iterable = ()) -> Iterator[
         names = [d[0] for d in cursor.description]
         for row in cursor:
             yield dict(zip(names, row))
+
+
+def json_object(text: str | None) -> dict | None:
+    """A JSON column holding an object (an extraction, an event's detail) as a dict; None when
+    there is none or it is not a JSON object."""
+    if not text:
+        return None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None

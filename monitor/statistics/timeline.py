@@ -9,7 +9,7 @@ a monitoring visit in the same week), the one of the report's inspection kind is
 """
 from __future__ import annotations
 
-from ..history import load_extraction
+from ..sql import json_object as load_extraction
 
 SOURCE = "statistics"
 
