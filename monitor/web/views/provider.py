@@ -62,6 +62,17 @@ def model(history: dict) -> dict:
                                                         provider.get("provider_type"))})
     current = next((item for item in timeline if any(
         words.grade_rank(a["grade"]) for a in item["areas"])), None)
+    official = [{
+        "inspection_date": row["inspection_date"],
+        "kind_words": row.get("event_type_printed") or kind_words(row.get("event_type")),
+        "publication_date": row.get("publication_date"),
+        "has_report": bool(row.get("report_id")),
+        "areas": [{"words": words.area_words(area, (j or {}).get("label")),
+                   "grade": (j or {}).get("grade")}
+                  for area, j in sorted((row.get("judgements") or {}).items(),
+                                        key=lambda item: (item[0] != "overall", item[0]))
+                  if (j or {}).get("grade")],
+    } for row in reversed(history.get("official") or [])]
     return {
         "provider": provider,
         "name": display_name(provider, latest_type),
@@ -71,6 +82,7 @@ def model(history: dict) -> dict:
         "owner_slug": words.slugify(provider.get("owner")),
         "current": current,
         "timeline": timeline,
+        "official": official,
         "chart": charts.grade_chart(reports),
         "page_url": provider.get("page_url"),
     }
