@@ -199,22 +199,16 @@ def hold_lock(db_path: str, holder: str = "ofsted-watch serve"):
     """One scheduler per database: an exclusive lock on ``<db>.serve.lock``, held until exit.
     ``ofsted-watch run`` takes the same lock; the file names the holder (command, pid, since)
     so a refusal can say who."""
-    import fcntl
     import os
-    handle = open(f"{db_path}.serve.lock", "a+")
+
+    from . import locks
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        handle.seek(0)
-        who = handle.read().strip() or "another `ofsted-watch serve`"
-        handle.close()
+        return locks.take(f"{db_path}.serve.lock",
+                          f"`{holder}` (pid {os.getpid()}, since {utcnow()})")
+    except locks.Held as held:
+        who = held.holder or "another `ofsted-watch serve`"
         raise AlreadyRunning(f"database {db_path}: {who} is already running for it (one "
                              f"cycle at a time per database)") from None
-    handle.seek(0)
-    handle.truncate()
-    handle.write(f"`{holder}` (pid {os.getpid()}, since {utcnow()})\n")
-    handle.flush()
-    return handle
 
 
 def serve(options: ServiceOptions) -> None:

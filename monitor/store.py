@@ -16,6 +16,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from . import locks
 from .history import utcnow as now
 from .schema import open_db
 
@@ -100,21 +101,11 @@ def hold_crawl_lock(db_path):
                 return os.fdopen(fd, "r", closefd=False)
         except OSError:
             pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(path, "a+")
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.seek(0)
-        holder = handle.read().strip() or "unknown"
-        handle.close()
-        raise CrawlBusy(f"another crawl (pid {holder}) is running on this database "
-                        f"(lock {path}); try again when it ends") from None
-    handle.seek(0)
-    handle.truncate()
-    handle.write(f"{os.getpid()}\n")
-    handle.flush()
-    return handle
+        return locks.take(path, str(os.getpid()))
+    except locks.Held as held:
+        raise CrawlBusy(f"another crawl (pid {held.holder or 'unknown'}) is running on this "
+                        f"database (lock {path}); try again when it ends") from None
 
 
 def _tx(db: sqlite_utils.Database):
