@@ -336,3 +336,28 @@ def m403_statistics_judgement_rank(db: sqlite_utils.Database):
         "and o.inspection_key = official_judgements.inspection_key "
         "and o.source_file = official_judgements.source_file)) || '|' || source_file "
         "where file_rank is null")
+
+
+# ---- indexes for hot paths (issue: crawl_pending scan, local-authority page) ----
+
+
+@migrations()
+def m204_hot_path_indexes(db: sqlite_utils.Database):
+    """Two lookups that scanned or sorted:
+
+    ``crawl_pending(urn, kind)``: ``store.save_provider`` deletes a provider's owed page
+    (``kind = 'provider' and urn = ?``) for every provider page it stores: an index search, not
+    a scan of the table.
+
+    ``reports`` in history order per provider (``web.queries.Store.provider_summaries``, the
+    local-authority and owner pages): URN, then the order ``history.report_sort_key`` gives —
+    ``coalesce(inspection_date, publication_date, '')``, ``coalesce(publication_date, '')``,
+    ``file_id`` — then the columns the page reads, so the rows come out of the index already in
+    order without touching the wide ``reports`` rows (no table lookups, no sort). The
+    expressions must stay written exactly as the query writes them for SQLite to use it;
+    ``tests/test_indexes.py`` checks the plan."""
+    db["crawl_pending"].create_index(["urn", "kind"], if_not_exists=True)
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS idx_reports_urn_history_order ON reports ("
+        "urn, coalesce(inspection_date, publication_date, ''), coalesce(publication_date, ''), "
+        "file_id, inspection_date, publication_date, overall, report_type)")

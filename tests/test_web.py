@@ -306,6 +306,21 @@ def test_a_name_with_markup_is_text_everywhere(client):
     assert data and data[0]["owner"] == web_data.NASTY            # data keeps the text as is
 
 
+def test_the_providers_table_escapes_as_jinja_does(client):
+    """The long providers table is built in Python (views/groups.py) for speed: its escaping
+    is MarkupSafe's, character for character, and a hostile owner is text in it."""
+    from markupsafe import escape
+
+    from monitor.web.render import escape_text
+    for text in (web_data.NASTY, "a & b", "<>\"'&amp;", "plain", "", "–é✓", "&#39;"):
+        assert escape_text(text) == str(escape(text)), text
+    r = client.get("/local-authority/staffordshire")
+    row = next(tr for tr in r.text.split("<tr>") if "SC100002" in tr)
+    assert "<script>" not in row and "<b>" not in row
+    assert (f'<a href="/owner/{words.slugify(web_data.NASTY)}">'
+            f'{escape(web_data.NASTY)}</a>') in row
+
+
 def test_csv_cells_that_a_spreadsheet_would_run_are_defused():
     from monitor.web.exports import csv_response
     body = csv_response([{"a": "=HYPERLINK(\"x\")", "b": "fine"}], ("a", "b"), "x.csv").body

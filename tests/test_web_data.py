@@ -118,7 +118,44 @@ def test_no_public_url_shows_a_secret(site):
     assert client.get("/data/ofsted.db").status_code in (403, 404)      # no file download
     databases = client.get("/data/-/databases.json").json()
     assert [d["name"] for d in databases] == ["ofsted"]
-    assert all("ofsted-watch.db" != d["path"].rsplit("/", 1)[-1] for d in databases)
+    assert all(d["path"] is None for d in databases)      # no server path: see below
+
+
+def test_no_public_url_shows_where_the_snapshot_lives(site):
+    """Neither the snapshot's absolute path nor its folder appears under /data: not in
+    Datasette's JSON (/-/databases.json used to carry the path), not in its pages, not through
+    the pragma_database_list SQL Datasette allows."""
+    client, db_path, snapshot = site
+    assert snapshot.exists()
+    folders = {str(snapshot.parent), str(snapshot.parent.resolve()), str(snapshot.resolve())}
+    where = quote("select * from pragma_database_list")
+    urls = ["/data/", "/data/.json", "/data/-/databases.json", "/data/-/databases",
+            "/data/-/metadata.json", "/data/-/metadata", "/data/-/settings.json",
+            "/data/-/versions.json", "/data/-/plugins.json?all=1", "/data/-/threads.json",
+            "/data/-/actor.json", "/data/ofsted", "/data/ofsted.json", "/data/ofsted/providers",
+            "/data/ofsted/providers.json", "/data/ofsted/reports.json?_shape=array",
+            "/data/ofsted/downgrades_this_week", "/data/ofsted/downgrades_this_week.json",
+            f"/data/ofsted.json?sql={where}", f"/data/ofsted?sql={where}",
+            f"/data/ofsted.json?sql={where}&_shape=array",
+            "/data/ofsted.json?sql=" + quote("select file from pragma_database_list()"),
+            "/data/ofsted.json?sql=" + quote(
+                "with d as (select * from pragma_database_list) select file || '' as f from d"),
+            "/data/ofsted.json?sql=" + quote("select * from no_such_table"),
+            "/data/_internal.json?sql=" + quote("select * from databases"),
+            "/data/_internal/databases.json", "/data/ofsted.db", "/data/no-such-database"]
+    for url in urls:
+        r = client.get(url)
+        assert r.status_code < 500, url
+        body = r.content.decode("utf-8", "replace")
+        for folder in folders:
+            assert folder not in body, f"{url} shows {folder}"
+            assert quote(folder) not in body and folder.replace("/", "\\/") not in body, url
+    databases = client.get("/data/-/databases.json").json()
+    assert [(d["name"], d["path"]) for d in databases] == [("ofsted", None)]
+    rows = sql(client, "select seq, name, file from pragma_database_list").json()
+    assert rows == [{"seq": 0, "name": "main", "file": None}]
+    # the data itself is still there
+    assert sql(client, "select count(*) as n from providers").json()[0]["n"] >= 4
 
 
 def test_data_pages_carry_security_headers(site):
@@ -183,6 +220,9 @@ def test_datasette_alone_serves_the_snapshot_with_the_same_headers(tmp_path):
         r = client.get(f"/ofsted.json?sql={quote('select * from subscriptions')}")
         assert r.status_code == 400
         assert_no_secret(r, "standalone SQL")
+        for url in ("/-/databases.json", "/", "/ofsted",
+                    f"/ofsted.json?sql={quote('select * from pragma_database_list')}"):
+            assert str(tmp_path) not in client.get(url).text, url
 
 
 def test_a_stale_snapshot_is_rewritten_in_the_background(tmp_path):

@@ -8,6 +8,7 @@ source database changed.
 """
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import anyio
@@ -173,16 +174,41 @@ SETTINGS = {
 }
 
 
+def _hide_file_names(action, arg1, arg2, database, trigger):
+    """SQLite authorizer on every Datasette connection: ``pragma_database_list``'s ``file``
+    column — the snapshot's absolute path — reads as null from any SQL typed into ``/data``
+    (Datasette allows that pragma function in queries); everything else is allowed."""
+    if action == sqlite3.SQLITE_READ and (arg1 or "").lower() == "pragma_database_list" \
+            and (arg2 or "").lower() == "file":
+        return sqlite3.SQLITE_IGNORE
+    return sqlite3.SQLITE_OK
+
+
 def make_datasette(snapshot: str | Path, base_url: str = "/data/"):
-    """A Datasette serving only the snapshot file, read-only, as database ``ofsted``."""
+    """A Datasette serving only the snapshot file, read-only, as database ``ofsted``.
+
+    No public URL names where the snapshot lives on the server: ``/-/databases.json`` shows
+    no ``path`` (null, as for an in-memory database), and SQL reading
+    ``pragma_database_list`` gets a null ``file`` (``tests/test_web_data.py`` fetches every
+    page and JSON endpoint that used to carry it)."""
     from datasette.app import Datasette
     from datasette.database import Database
 
-    ds = Datasette(files=[str(snapshot)], metadata=METADATA,
-                   settings={**SETTINGS, "base_url": base_url})
+    class PublicDatasette(Datasette):
+        def _connected_databases(self):       # /-/databases(.json)
+            return [{**d, "path": None} for d in super()._connected_databases()]
+
+    class SnapshotDatabase(Database):
+        def connect(self, write=False):
+            conn = super().connect(write=write)
+            conn.set_authorizer(_hide_file_names)
+            return conn
+
+    ds = PublicDatasette(files=[str(snapshot)], metadata=METADATA,
+                         settings={**SETTINGS, "base_url": base_url})
     for name in [n for n in ds.databases if n != "_internal"]:
         ds.remove_database(name)
-    ds.add_database(Database(ds, path=str(snapshot), is_mutable=True), name=DB_NAME)
+    ds.add_database(SnapshotDatabase(ds, path=str(snapshot), is_mutable=True), name=DB_NAME)
     return ds
 
 

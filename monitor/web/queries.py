@@ -30,6 +30,16 @@ _EVENT_SELECT = (
     "from events e left join reports r on r.file_id = e.report_id "
     "left join providers p on p.urn = e.urn")
 _CHUNK = 900
+#: Each provider's reports, oldest first in the order ``history.report_sort_key`` gives, for
+#: the local-authority and owner pages. Read straight from the index
+#: ``idx_reports_urn_history_order`` (migration m204), already in this order and holding
+#: every column named here: no sort and no read of the wide ``reports`` rows. Its ORDER BY
+#: expressions must stay written exactly as the index's (``tests/test_indexes.py``).
+SUMMARY_REPORTS_SQL = (
+    "select urn, inspection_date, overall, report_type from reports "
+    "where urn in ({marks}) order by urn, "
+    "coalesce(inspection_date, publication_date, ''), "
+    "coalesce(publication_date, ''), file_id")
 #: Grades that rank on a scale (a headline like "not judged" is no current grade).
 _RANKED = {token for token, (scale, _) in words.SCALES.items()
            if scale not in ("none", "unknown")}
@@ -144,10 +154,7 @@ class Store:
             facts: dict[str, list] = {}
             # oldest first per provider, in the order history.report_sort_key gives
             for urn, inspected, overall, report_type in db.execute(
-                    f"select urn, inspection_date, overall, report_type from reports "
-                    f"where urn in ({marks}) order by urn, "
-                    f"coalesce(inspection_date, publication_date, ''), "
-                    f"coalesce(publication_date, ''), file_id", chunk):
+                    SUMMARY_REPORTS_SQL.format(marks=marks), chunk):
                 f = facts.get(urn)
                 if f is None:   # [last inspection, report type, current, previous, count]
                     f = facts[urn] = [None, None, None, None, 0]

@@ -45,6 +45,15 @@ def environment() -> jinja2.Environment:
     return env
 
 
+def escape_text(value) -> str:
+    """``value`` as HTML text, exactly as Jinja's autoescaping writes it (MarkupSafe: ``&``,
+    ``<``, ``>``, ``"`` and ``'`` as ``&amp;``, ``&lt;``, ``&gt;``, ``&#34;``, ``&#39;``), for the
+    one long table built in Python (``views/groups.py``): plain ``str.replace`` is three times
+    quicker than ``markupsafe.escape``, which makes a ``Markup`` object of every cell."""
+    return (str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&#34;").replace("'", "&#39;"))
+
+
 def safe_url(url: str | None) -> str | None:
     """A link from the reports site is used only if it is plain http(s): never javascript:."""
     if not url:

@@ -72,8 +72,10 @@ def grade_rank(token: str | None) -> tuple[str, int] | None:
     return found
 
 
+@functools.lru_cache(maxsize=4096)
 def grade_class(token: str | None) -> str:
-    """A CSS class for a grade (colour is always beside the words, never instead)."""
+    """A CSS class for a grade (colour is always beside the words, never instead). Cached: a
+    long page asks for the same few grades hundreds of times."""
     return "grade-" + re.sub(r"[^a-z_]", "", (token or "none").lower()).replace("_", "-")
 
 
@@ -170,7 +172,10 @@ MONTHS = ["January", "February", "March", "April", "May", "June", "July", "Augus
           "September", "October", "November", "December"]
 
 
+@functools.lru_cache(maxsize=65536)
 def long_date(iso: str | None) -> str:
+    """``2024-03-05`` → ``5 March 2024`` (cached: a page of 129 providers asks for many dates
+    again and again)."""
     if not iso:
         return "date not known"
     try:

@@ -3,11 +3,12 @@ current headline grade, last inspection and direction of travel; counts by grade
 group's latest events. ``/local-authority`` and ``/owner`` list the groups."""
 from __future__ import annotations
 
+from markupsafe import Markup
 from starlette.requests import Request
 
 from .. import charts, exports, words
 from ..queries import EventFilters, group_events
-from ..render import atom_response, data_links, not_found, page, split_format
+from ..render import atom_response, data_links, escape_text, not_found, page, split_format
 
 KINDS = {
     "local-authority": {"noun": "local authority", "plural": "Local authorities",
@@ -17,6 +18,8 @@ KINDS = {
 }
 DIRECTION_WORDS = {"improved": "improved", "declined": "declined", "same": "no change",
                    "first": "first graded inspection", "none": "not graded yet"}
+ARROWS = {"improved": '<span aria-hidden="true">▲ </span>',
+          "declined": '<span aria-hidden="true">▼ </span>'}
 
 
 def counts_by_grade(providers: list[dict]) -> list[tuple[str, str, int]]:
@@ -35,23 +38,44 @@ def counts_by_grade(providers: list[dict]) -> list[tuple[str, str, int]]:
     return out
 
 
-def table_rows(providers: list[dict], kind: str) -> list[tuple]:
-    """The providers table, one tuple per row with everything in words: computed here once, so
-    the template's loop only unpacks and prints (a long table renders several times faster)."""
-    rows = []
+def table_rows(providers: list[dict], kind: str) -> Markup:
+    """The providers table's rows, as HTML: every cell in words, escaped here.
+
+    A local authority lists every provider in it (129 in the median one): built in one pass
+    in Python rather than by a template loop, whose autoescaping makes a ``Markup`` object of
+    each of the ~1,300 cells — the page renders in about half the time. Every value that comes
+    from the database is escaped (``render.escape_text``, the same output as Jinja's)."""
+    esc = escape_text
+    place_label = "Local authority" if kind == "owner" else "Owner"
+    out = []
     for p in providers:
         place = p["local_authority"] if kind == "owner" else p["owner"]
-        place_link = (f"/local-authority/{words.slugify(place)}" if kind == "owner"
-                      else f"/owner/{words.slugify(place)}") if place else None
-        was = words.grade_words(p["previous_grade"]) if p["previous_grade"] and \
-            p["direction"] in ("improved", "declined", "same") else None
+        if place:
+            place_link = (f"/local-authority/{words.slugify(place)}" if kind == "owner"
+                          else f"/owner/{words.slugify(place)}")
+            place_cell = f'<a href="{esc(place_link)}">{esc(place)}</a>'
+        else:
+            place_cell = "not known"
+        current, direction = p["current_grade"], p["direction"]
+        was = (f' <span class="meta">(was {esc(words.grade_words(p["previous_grade"]))})</span>'
+               if p["previous_grade"] and direction in ("improved", "declined", "same") else "")
         label = words.type_label(p.get("report_type"), p.get("provider_type"))
-        rows.append((
-            p["urn"], label[:1].upper() + label[1:], place, place_link,
-            words.grade_class(p["current_grade"]), words.grade_words(p["current_grade"]),
-            words.long_date(p["last_inspection"]) if p["last_inspection"] else "none on record",
-            p["direction"], DIRECTION_WORDS[p["direction"]], was))
-    return rows
+        urn = esc(p["urn"])
+        last = words.long_date(p["last_inspection"]) if p["last_inspection"] \
+            else "none on record"
+        out.append(
+            f'      <tr>\n'
+            f'        <td data-label="Provider"><a href="/provider/{urn}">'
+            f'{esc(label[:1].upper() + label[1:])} {urn}</a></td>\n'
+            f'        <td data-label="{place_label}">{place_cell}</td>\n'
+            f'        <td data-label="Current grade"><span class="grade '
+            f'{esc(words.grade_class(current))}">{esc(words.grade_words(current))}</span></td>\n'
+            f'        <td data-label="Last inspection">{esc(last)}</td>\n'
+            f'        <td data-label="Direction of travel"><span class="direction '
+            f'direction-{direction}">{ARROWS.get(direction, "")}'
+            f'{DIRECTION_WORDS[direction]}</span>{was}</td>\n'
+            f'      </tr>\n')
+    return Markup("".join(out))
 
 
 def local_authority_page(request: Request):
