@@ -1,34 +1,50 @@
-"""Detection cost against the size of the history (issue 14).
+"""Detection cost against the size of the history (issue 14), beside the code it replaced.
 
-    python benchmarks/detect.py [--sizes 10000,100000,1000000] [--new 100]
+    python benchmarks/detect.py [--sizes 10000,100000,1000000] [--new 100] [--rounds 5]
+                                [--repeat 3] [--reference 7cee661] [--json F]
 
 For each size N it builds a database of N stored reports (about five a provider, four-point
 grades drifting up and down, some enforcement, the odd unreadable report) written in bulk with
-sqlite-utils — the rows ``history.record_extraction`` writes —, then times
+sqlite-utils — the rows ``history.record_extraction`` writes —, then times, on fresh copies of
+that database:
 
-  * the first detection over all N (the baseline a new installation runs), and
-  * a routine cycle: k new reports (one each for k providers), detected.
+  * the first detection over all N (the baseline a new installation runs): the fastest of
+    ``--repeat`` runs for sizes up to 100k, one run above; wall time and the process's CPU time
+    (the machine is shared: CPU time is what other processes cannot inflate);
+  * a routine cycle, ``--rounds`` times: k new reports (one each for k providers), detected —
+    the median round.
 
-Targets: first-run time ratio 1M/100k ≤ 11 (linear); the k-report cycle at 1M within 2× of the
-same cycle at 10k. It also checks that detecting everything at once and detecting the same
-reports as they arrive give the same events (on the smallest size).
+Targets: first-run ratio 1M/100k ≤ 11 (linear); the k-report cycle at the largest size within 2×
+of the same cycle at 10k.
+
+Proof of sameness: ``--reference REV`` loads ``monitor/detect.py`` as it was at git revision REV
+(default: the last commit before detection batched its writes) and runs it on another copy of the
+same database, first run and every cycle: every event row (report, kind, area, grades, serious,
+baseline, detail, when) must be identical. It also checks that detecting everything at once and
+detecting the same reports as they arrive give the same events. ``--reference none`` skips it.
 """
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import random
+import shutil
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 from monitor import detect  # noqa: E402
 from monitor.schema import open_db  # noqa: E402
 
 GRADES = ["outstanding", "good", "requires_improvement", "inadequate"]
+NOW = "2026-12-01T07:00:00+00:00"
 
 
 def build(db, n: int, seed: int = 7, start_provider: int = 0) -> list[str]:
@@ -64,13 +80,13 @@ def build(db, n: int, seed: int = 7, start_provider: int = 0) -> list[str]:
     return urns
 
 
-def add_new(db, urns: list[str], k: int, seed: int = 11) -> None:
+def add_new(db, urns: list[str], k: int, seed: int = 11, tag: str = "new") -> None:
     """One new report for each of ``k`` providers (published today, news)."""
     rng = random.Random(seed)
     chosen = rng.sample(urns, k)
     with db.atomic():
         for urn in chosen:
-            file_id = f"{urn}-new"
+            file_id = f"{urn}-{tag}"
             grade = rng.choice(GRADES)
             db["reports"].insert({"file_id": file_id, "urn": urn, "inspection_date": "2026-11-30",
                                   "publication_date": "2026-12-01", "report_type": "childrens-home",
@@ -81,39 +97,91 @@ def add_new(db, urns: list[str], k: int, seed: int = 11) -> None:
             db["monitor_reports"].insert({"report_id": file_id, "dirty": 0, "detected": 0})
 
 
-def event_set(db) -> set:
-    return {tuple(r) for r in db.execute(
-        "select report_id, kind, area, old_grade, new_grade, serious from events")}
+def event_set(db, columns: str = "report_id, kind, area, old_grade, new_grade, serious, "
+                                  "baseline, detected_at, detail, enqueued_at") -> set:
+    return {tuple(r) for r in db.execute(f"select {columns} from events")}
 
 
-def measure(size: int, new: int, tmp: Path) -> dict:
-    db = open_db(tmp / f"detect-{size}.db")
+#: what an event says, apart from when it was found (and so whether it was news then)
+WHAT = "report_id, kind, area, old_grade, new_grade, serious"
+
+
+def reference_module(rev: str):
+    """``monitor/detect.py`` as it was at git revision ``rev``, importable beside today's."""
+    source = subprocess.run(["git", "show", f"{rev}:monitor/detect.py"], cwd=ROOT, check=True,
+                            capture_output=True, text=True).stdout
+    module = importlib.util.module_from_spec(
+        importlib.util.spec_from_loader("monitor._detect_reference", loader=None))
+    module.__package__ = "monitor"
+    exec(compile(source, f"{rev}:monitor/detect.py", "exec"), module.__dict__)
+    return module
+
+
+def copy_db(base: Path, dest: Path):
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{dest}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(base, dest)
+    db = open_db(dest)
     db.execute("PRAGMA synchronous = OFF")
-    started = time.perf_counter()
-    urns = build(db, size)
-    built = time.perf_counter() - started
-    started = time.perf_counter()
-    first = detect.detect(db, baseline=True, now="2026-12-01T07:00:00+00:00")
-    first_s = time.perf_counter() - started
-    add_new(db, urns, new)
-    started = time.perf_counter()
-    cycle = detect.detect(db, now="2026-12-01T13:00:00+00:00")
-    cycle_s = time.perf_counter() - started
-    started = time.perf_counter()
-    idle = detect.detect(db, now="2026-12-01T13:05:00+00:00")
-    idle_s = time.perf_counter() - started
+    return db
+
+
+def timed(fn):
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = fn()
+    return result, time.perf_counter() - wall, time.process_time() - cpu
+
+
+def measure(size: int, args, tmp: Path, reference) -> dict:
+    base = tmp / f"detect-{size}.db"
+    db = open_db(base)
+    (urns, built_s, _) = timed(lambda: build(db, size))
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
-    return {"size": size, "build_s": built, "first_s": first_s, "first_events": len(first),
-            "cycle_s": cycle_s, "cycle_events": len(cycle), "idle_s": idle_s,
-            "idle_events": len(idle)}
+    repeat = args.repeat if size <= 100_000 else 1
+    runs = []
+    for _ in range(repeat):
+        db = copy_db(base, tmp / "run.db")
+        first, wall, cpu = timed(lambda: detect.detect(db, baseline=True, now=NOW))
+        runs.append((wall, cpu))
+        if len(runs) < repeat:
+            db.close()
+    cycles = []
+    for r in range(args.rounds):
+        add_new(db, urns, args.new, seed=11 + r, tag=f"new{r}")
+        found, wall, _ = timed(lambda: detect.detect(db, now=f"2026-12-01T13:{r:02d}:00+00:00"))
+        cycles.append((wall, len(found)))
+    idle, idle_s, _ = timed(lambda: detect.detect(db, now="2026-12-01T14:00:00+00:00"))
+    row = {"size": size, "build_s": round(built_s, 1),
+           "first_s": round(min(w for w, _ in runs), 3),
+           "first_cpu_s": round(min(c for _, c in runs), 3), "first_runs": len(runs),
+           "first_events": len(first),
+           "cycle_s": round(statistics.median(w for w, _ in cycles), 4),
+           "cycle_events": [n for _, n in cycles], "idle_s": round(idle_s, 5),
+           "idle_events": len(idle)}
+    if reference is not None:
+        ref = copy_db(base, tmp / "reference.db")
+        _, ref_wall, ref_cpu = timed(lambda: reference.detect(ref, baseline=True, now=NOW))
+        for r in range(args.rounds):
+            add_new(ref, urns, args.new, seed=11 + r, tag=f"new{r}")
+            reference.detect(ref, now=f"2026-12-01T13:{r:02d}:00+00:00")
+        reference.detect(ref, now="2026-12-01T14:00:00+00:00")
+        mine, theirs = event_set(db), event_set(ref)
+        row.update(reference_first_s=round(ref_wall, 3), reference_first_cpu_s=round(ref_cpu, 3),
+                   identical_to_reference=mine == theirs, events_compared=len(theirs))
+        ref.close()
+    db.close()
+    for path in tmp.glob("*.db*"):
+        path.unlink()
+    return row
 
 
 def same_events_at_once_and_as_they_arrive(tmp: Path, size: int = 2000) -> bool:
     """Detect all reports at once, and the same reports provider by provider in date order in
-    small batches: the events must be identical."""
+    small batches: what the events say must be identical (when each was found apart)."""
     at_once = open_db(tmp / "once.db")
     build(at_once, size)
-    detect.detect(at_once, now="2026-12-01T07:00:00+00:00")
+    detect.detect(at_once, now=NOW)
     stepwise = open_db(tmp / "steps.db")
     build(stepwise, size)
     rows = stepwise.execute("select file_id from reports order by inspection_date").fetchall()
@@ -124,38 +192,65 @@ def same_events_at_once_and_as_they_arrive(tmp: Path, size: int = 2000) -> bool:
             stepwise.conn.executemany(
                 "insert into monitor_reports (report_id, dirty, detected) values (?, 0, 0)",
                 rows[start:start + 97])
-        detect.detect(stepwise, now="2026-12-01T07:00:00+00:00")
-    return event_set(at_once) == event_set(stepwise)
+        detect.detect(stepwise, now=NOW)
+    same = event_set(at_once, WHAT) == event_set(stepwise, WHAT)
+    at_once.close()
+    stepwise.close()
+    return same
 
 
-def main() -> None:
+def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--new", type=int, default=100)
-    args = parser.parse_args()
+    parser.add_argument("--rounds", type=int, default=5, help="cycles of --new reports")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="first runs at sizes up to 100k (the fastest counts)")
+    parser.add_argument("--reference", default="7cee661",
+                        help="git revision whose monitor/detect.py must give the same events "
+                             "('none' to skip)")
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
-    with tempfile.TemporaryDirectory() as tmp:
+    reference = None if args.reference == "none" else reference_module(args.reference)
+    figures: dict = {}
+    with tempfile.TemporaryDirectory(prefix="ofsted-watch-detect-") as tmp:
         tmp = Path(tmp)
+        figures["at_once_equals_as_they_arrive"] = same_events_at_once_and_as_they_arrive(tmp)
         print(f"events identical, all at once vs as they arrive: "
-              f"{same_events_at_once_and_as_they_arrive(tmp)}")
+              f"{figures['at_once_equals_as_they_arrive']}", flush=True)
         results = []
         for size in sizes:
-            row = measure(size, args.new, tmp)
+            row = measure(size, args, tmp, reference)
             results.append(row)
-            print(f"{size:>9,} reports: first detection {row['first_s']:7.2f} s "
-                  f"({row['first_events']:,} events); cycle with {args.new} new reports "
-                  f"{row['cycle_s'] * 1000:7.1f} ms ({row['cycle_events']} events); "
-                  f"nothing new {row['idle_s'] * 1000:6.1f} ms  [built in {row['build_s']:.1f} s]",
-                  flush=True)
-        by = {r["size"]: r for r in results}
-        if 100000 in by and 1000000 in by:
-            print(f"first-run ratio 1M/100k: {by[1000000]['first_s'] / by[100000]['first_s']:.1f}"
-                  f" (target ≤ 11)")
-        if 10000 in by and max(by) > 10000:
-            big = by[max(by)]
-            print(f"cycle ratio {max(by):,}/10k: {big['cycle_s'] / by[10000]['cycle_s']:.2f} "
-                  f"(target ≤ 2)")
+            line = (f"{size:>9,} reports: first detection {row['first_s']:7.2f} s "
+                    f"(CPU {row['first_cpu_s']:.2f} s; {row['first_events']:,} events); "
+                    f"cycle with {args.new} new reports {row['cycle_s'] * 1000:6.1f} ms "
+                    f"(median of {args.rounds}); nothing new {row['idle_s'] * 1000:5.1f} ms")
+            if "identical_to_reference" in row:
+                line += (f"; {args.reference}'s code {row['reference_first_s']:.2f} s, events "
+                         f"identical: {row['identical_to_reference']} "
+                         f"({row['events_compared']:,})")
+            print(line, flush=True)
+    figures["sizes"] = results
+    by = {r["size"]: r for r in results}
+    if 100_000 in by and 1_000_000 in by:
+        big, small = by[1_000_000], by[100_000]
+        figures["first_ratio"] = round(big["first_s"] / small["first_s"], 2)
+        figures["first_cpu_ratio"] = round(big["first_cpu_s"] / small["first_cpu_s"], 2)
+        print(f"first-run ratio 1M/100k: ×{figures['first_ratio']} wall, "
+              f"×{figures['first_cpu_ratio']} CPU (target ≤ 11)")
+    if 10_000 in by and max(by) > 10_000:
+        figures["cycle_ratio"] = round(by[max(by)]["cycle_s"] / by[10_000]["cycle_s"], 2)
+        print(f"cycle ratio {max(by):,}/10k: ×{figures['cycle_ratio']} (target ≤ 2)")
+    if "first_ratio" in figures and "cycle_ratio" in figures:
+        figures["targets_met"] = figures["first_ratio"] <= 11 and figures["cycle_ratio"] <= 2
+    if reference is not None:
+        figures["identical_to_reference"] = all(r["identical_to_reference"] for r in results)
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=2))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -67,6 +67,7 @@ def _load(db, urns: list[str]) -> tuple[dict[str, list[dict]], dict[tuple, set]]
     reports: dict[str, list[dict]] = defaultdict(list)
     raised: dict[tuple, set] = defaultdict(set)
     by_id: dict[str, dict] = {}
+    json_list = history.json_list
     for chunk in chunks(urns):
         marks = ",".join("?" * len(chunk))
         # +r.urn: look reports up by the urn index; monitor_reports by its primary key
@@ -83,16 +84,20 @@ def _load(db, urns: list[str]) -> tuple[dict[str, list[dict]], dict[tuple, set]]
                       "publication_date": published, "read": bool(read),
                       "baseline": known_before, "kind": kind, "overall": overall,
                       "end_date": end_date,
-                      "enforcement": history.json_list(enforcement),
+                      # most reports name no enforcement: skip the JSON parser for them
+                      "enforcement": [] if enforcement in _EMPTY else json_list(enforcement),
                       "review": bool(review or error or not read),
-                      "detected": detected, "grades": {}}
+                      "detected": detected, "grades": {},
+                      "sort_key": (inspected or published or "", published or "",
+                                   file_id)}
             reports[urn].append(report)
             by_id[file_id] = report
         for report_id, area, grade, scale in db.execute(
                 f"select report_id, area, grade, scale from judgements where urn in ({marks})",
                 chunk):
-            if report_id in by_id:
-                by_id[report_id]["grades"][area] = (grade, scale)
+            report = by_id.get(report_id)
+            if report is not None:
+                report["grades"][area] = (grade, scale)
         for urn, inspected, kind, area in db.execute(
                 f"select e.urn, coalesce(r.inspection_date, ''), e.kind, e.area from events e "
                 f"join reports r on r.file_id = e.report_id where e.urn in ({marks})", chunk):
@@ -105,10 +110,15 @@ def _load(db, urns: list[str]) -> tuple[dict[str, list[dict]], dict[tuple, set]]
         by_id[report_id].setdefault("contradicted", []).append(
             f"{field}: the report says {pdf or 'nothing'}, Ofsted's statistics {official or 'nothing'}")
     for items in reports.values():
-        for report in items:
-            report["sort_key"] = history.report_sort_key(report)
-        items.sort(key=lambda r: r["sort_key"])
+        items.sort(key=_sort_key)
     return reports, raised
+
+
+_EMPTY = (None, "", "[]")
+
+
+def _sort_key(report: dict) -> tuple:
+    return report["sort_key"]
 
 
 def _add_official(reports: dict[str, list[dict]], official: dict[str, list[dict]]) -> None:
@@ -129,7 +139,8 @@ def _add_official(reports: dict[str, list[dict]], official: dict[str, list[dict]
                 "inspection_date": day, "publication_date": None, "read": True,
                 "review": False, "detected": DONE, "baseline": 1, "kind": item["event_type"],
                 "overall": None, "enforcement": [], "grades": dict(item["grades"]),
-                "official": True})
+                "official": True,
+                "sort_key": (day, "", f"official:{item['inspection_key']}")})
 
 
 def _date(report: dict) -> str:
@@ -257,21 +268,56 @@ def detect(db, *, baseline: bool = False, now: str | None = None) -> list[int]:
     if not urns:
         return []
     new_ids: list[int] = []
+    details = _Details()
     with db.atomic():
         for chunk in chunks(urns):
             loaded, raised = _load(db, chunk)
             marks: list[tuple] = []
+            rows: list[tuple] = []
             for reports in loaded.values():
-                new_ids.extend(_detect_provider(db, reports, raised, marks, baseline=baseline,
-                                                now=now))
+                _detect_provider(reports, raised, marks, rows, details, baseline=baseline,
+                                 now=now)
+            new_ids.extend(_insert_events(db, rows))
             db.conn.executemany("update monitor_reports set detected = ?, detected_at = ?, "
                                 "held_reason = ? where report_id = ?", marks)
     return new_ids
 
 
-def _detect_provider(db, reports: list[dict], raised: dict, marks: list, *, baseline: bool,
-                     now: str) -> list[int]:
-    ids = []
+def _insert_events(db, rows: list[tuple]) -> list[int]:
+    """Store a chunk's events in one statement; return the ids of those stored. Inside the
+    write transaction (BEGIN IMMEDIATE) nobody else inserts, and SQLite numbers new rows of an
+    INTEGER PRIMARY KEY table upwards from the largest id, so the new events are exactly the ids
+    above the largest before (an event already stored is ignored and takes no id)."""
+    if not rows:
+        return []
+    before = db.execute("select coalesce(max(id), 0) from events").fetchone()[0]
+    db.conn.executemany(
+        "insert or ignore into events (report_id, urn, kind, area, old_grade, new_grade, "
+        "serious, baseline, detected_at, detail, enqueued_at) "
+        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    return [id_ for (id_,) in db.execute("select id from events where id > ? order by id",
+                                         [before])]
+
+
+class _Details(dict):
+    """An event's detail as stored JSON, encoded once per distinct detail (most events share a
+    handful: a published report's inspection kind, a grade's scale)."""
+
+    def encode(self, detail: dict) -> str:
+        try:
+            key = tuple(sorted(detail.items()))
+            text = self.get(key)
+        except TypeError:                  # an unhashable value: encode it each time
+            return json.dumps(detail, sort_keys=True)
+        if text is None:
+            text = self[key] = json.dumps(detail, sort_keys=True)
+            if len(self) > 4096:           # details naming previous reports rarely repeat
+                self.clear()
+        return text
+
+
+def _detect_provider(reports: list[dict], raised: dict, marks: list, rows: list,
+                     details: _Details, *, baseline: bool, now: str) -> None:
     latest = max((_date(r) for r in reports), default="")
     for report in reports:
         if report["detected"] in (DONE, HELD) or (report["detected"] == WAITING
@@ -289,22 +335,16 @@ def _detect_provider(db, reports: list[dict], raised: dict, marks: list, *, base
             key = (change["kind"], change["area"])
             if key in done:
                 continue
-            detail = dict(change["detail"])
+            detail = change["detail"]
             if historical:
-                detail["historical"] = True
-            cursor = db.execute(
-                "insert or ignore into events (report_id, urn, kind, area, old_grade, new_grade, "
-                "serious, baseline, detected_at, detail, enqueued_at) "
-                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [report["file_id"], report["urn"], change["kind"], change["area"],
-                 change.get("old_grade"), change.get("new_grade"), int(change["serious"]),
-                 int(quiet), now, json.dumps(detail, sort_keys=True),
-                 # a baseline event is never fanned out: mark it done so enqueue skips it cheaply
-                 now if quiet else None])
-            if cursor.rowcount:
-                ids.append(cursor.lastrowid)
+                detail = dict(detail, historical=True)
+            rows.append((report["file_id"], report["urn"], change["kind"], change["area"],
+                         change.get("old_grade"), change.get("new_grade"),
+                         int(change["serious"]), int(quiet), now, details.encode(detail),
+                         # a baseline event is never fanned out: mark it done so enqueue
+                         # skips it cheaply
+                         now if quiet else None))
             done.add(key)
         held = report.get("held")
         state = HELD if held else WAITING if report["review"] else DONE
         marks.append((state, now, held, report["file_id"]))
-    return ids

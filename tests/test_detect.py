@@ -364,3 +364,20 @@ def test_the_official_owner_stands_against_older_reports(db, put_report, put_pro
     assert db["providers"].get("SC100050")["owner"] == "Official Care Ltd"
     put_report("2", "SC100050", inspection_date="2024-05-10", owner="New Owner Ltd")
     assert db["providers"].get("SC100050")["owner"] == "New Owner Ltd"   # changed hands since
+
+
+def test_detect_returns_exactly_the_events_it_stored(db, put_report):
+    """Events are written a chunk at a time: the ids returned are those rows, no more, no fewer,
+    in the order they were stored — also when earlier events exist and a chunk adds nothing."""
+    put_report("1", "SC100090", inspection_date="2022-01-10", overall="good")
+    put_report("2", "SC100090", inspection_date="2024-01-10", overall="inadequate",
+               enforcement=["compliance_notice"])
+    put_report("3", "SC100091", inspection_date="2023-05-01", overall="outstanding")
+    for now in (T0, T1, T2):
+        ids = detect.detect(db, now=now)
+        stored = [r[0] for r in db.execute("select id from events where detected_at = ? "
+                                           "order by id", [now])]
+        assert ids == stored
+        put_report(f"{now[:7]}", "SC100091", inspection_date=f"{now[:10]}",
+                   overall="requires_improvement", publication_date=f"{now[:10]}")
+    assert db.execute("select count(*) from events where kind = 'downgrade'").fetchone()[0] == 2
