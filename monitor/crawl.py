@@ -10,11 +10,17 @@ child dies before it could.
 
 Twisted's reactor cannot restart: ``crawl`` runs once per process (the ``ofsted-watch crawl``
 command, or the child that ``crawl_in_subprocess`` starts).
+
+No SQLite on the reactor thread (issue 14): the spider's lookups are answered by ``Lookups``, one
+thread that owns one read-only connection, a page's keys at a time; the writes go through the
+pipeline's writer thread.
 """
 from __future__ import annotations
 
 import ipaddress
 import logging
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -22,6 +28,7 @@ from urllib.parse import urlsplit
 from crawler.scope import parse_scope
 
 from . import store
+from .schema import BUSY_TIMEOUT_MS
 
 #: Ofsted publishes social-care reports almost every working day: a wide scope over this many
 #: days with nothing published means the crawl is not seeing the site
@@ -129,6 +136,55 @@ class _NoTraceback(logging.Filter):
         return True
 
 
+class Lookups:
+    """The spider's two lookups (``known_latest(urns)``, ``have_file(file_ids)``), answered off
+    the reactor thread: one thread owns one read-only connection (SQLite connections stay in the
+    thread that opened them), and each call gives an awaitable that the reactor resumes with the
+    answer. ``close()`` closes the connection and ends the thread."""
+
+    def __init__(self, db_path: str | Path):
+        self.uri = Path(db_path).resolve().as_uri() + "?mode=ro"
+        self.db: sqlite3.Connection | None = None          # the thread's own
+        self.thread = ThreadPoolExecutor(1, thread_name_prefix="store-lookups",
+                                         initializer=self._open)
+
+    def _open(self) -> None:
+        self.db = sqlite3.connect(self.uri, uri=True)
+        self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+    def _close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+    def _ask(self, fn, keys):
+        from scrapy.utils.defer import maybe_deferred_to_future
+        from twisted.internet import defer, reactor
+
+        answered = defer.Deferred()
+
+        def done(future):
+            error = future.exception()
+            reactor.callFromThread(answered.errback if error else answered.callback,
+                                   error if error else future.result())
+
+        self.thread.submit(lambda: fn(self.db, keys)).add_done_callback(done)
+        return maybe_deferred_to_future(answered)
+
+    def known_latest(self, urns):
+        return self._ask(store.known_latest_many, list(urns))
+
+    def have_file(self, file_ids):
+        return self._ask(store.stored_files, list(file_ids))
+
+    def close(self) -> None:
+        try:
+            self.thread.submit(self._close)
+        except RuntimeError:                   # the connection never opened: nothing to close
+            pass
+        self.thread.shutdown(wait=True)
+
+
 def expects_results(scope_text: str, since: str | None) -> bool:
     """Whether an empty search means something is wrong rather than a quiet spell."""
     if not since:
@@ -191,7 +247,7 @@ def crawl(db_path: str | Path, *, base_url: str, pdf_dir: str | Path, scope=None
     from crawler.extensions import counts
     from crawler.spiders.reports import ReportsSpider
 
-    lookups = store.open_db(db_path)
+    lookups = Lookups(db_path)
     process = CrawlerProcess(settings)
     if verbose < 2:
         logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(_NoTraceback())
@@ -199,8 +255,8 @@ def crawl(db_path: str | Path, *, base_url: str, pdf_dir: str | Path, scope=None
     process.crawl(crawler, base_url=base_url, since=since, backfill=backfill,
                   scope_params=scope_params,
                   expect_results=expects_results(scope_text, since),
-                  known_latest=lambda urn: store.known_latest(lookups, urn),
-                  have_file=lambda file_id: store.have_file(lookups, file_id), pending=owed)
+                  known_latest=lookups.known_latest, have_file=lookups.have_file,
+                  pending=owed)
     try:
         process.start()
     finally:

@@ -13,6 +13,7 @@ import os
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 import sqlite_utils
 
@@ -27,7 +28,8 @@ MAX_PENDING_ATTEMPTS = 5
 
 __all__ = ["open_db", "now", "start_run", "finish_run", "last_success_start", "default_since",
            "save_provider", "save_report", "save_failure", "pending", "known_latest",
-           "have_file", "clean_text", "clean", "hold_crawl_lock", "CrawlBusy", "crawl_log_path"]
+           "known_latest_many", "Known", "have_file", "stored_files", "clean_text", "clean",
+           "hold_crawl_lock", "CrawlBusy", "crawl_log_path"]
 
 
 # ---- clean text in ---------------------------------------------------------------------------
@@ -179,13 +181,49 @@ def default_since(db, scope: str) -> str | None:
 
 
 # ---- what we know ----------------------------------------------------------------------------
-def known_latest(db, urn: str) -> str | None:
-    row = db.execute("select latest_report_date from providers where urn = ?", [urn]).fetchone()
-    return row[0] if row else None
+#: keys asked at once in one ``in (...)`` lookup (well under SQLite's variable limit)
+LOOKUP_CHUNK = 500
+
+
+class Known(NamedTuple):
+    """What the crawl needs to know of a stored provider to leave it alone: the latest report
+    date its page showed, and when that page was stored (``updated_at``, ISO, UTC)."""
+    latest_report_date: str | None
+    fetched_at: str | None
+
+
+def known_latest(db, urn: str) -> Known | None:
+    """The stored provider's latest report date and when its page was stored (None: unknown)."""
+    return known_latest_many(db, [urn]).get(urn)
+
+
+def known_latest_many(db, urns) -> dict[str, Known]:
+    """``known_latest`` for many URNs at once (primary-key lookups): those stored, by URN."""
+    urns = list(dict.fromkeys(urns))
+    found = {}
+    for i in range(0, len(urns), LOOKUP_CHUNK):
+        chunk = urns[i:i + LOOKUP_CHUNK]
+        for urn, latest, fetched in db.execute(
+                "select urn, latest_report_date, updated_at from providers where urn in "
+                f"({', '.join('?' * len(chunk))})", chunk).fetchall():
+            found[urn] = Known(latest, fetched)
+    return found
 
 
 def have_file(db, file_id: str) -> bool:
     return db.execute("select 1 from reports where file_id = ?", [file_id]).fetchone() is not None
+
+
+def stored_files(db, file_ids) -> set[str]:
+    """The file ids among ``file_ids`` already stored (primary-key lookups)."""
+    ids = list(dict.fromkeys(file_ids))
+    found = set()
+    for i in range(0, len(ids), LOOKUP_CHUNK):
+        chunk = ids[i:i + LOOKUP_CHUNK]
+        found.update(row[0] for row in db.execute(
+            f"select file_id from reports where file_id in ({', '.join('?' * len(chunk))})",
+            chunk).fetchall())
+    return found
 
 
 def pending(db, max_attempts: int = MAX_PENDING_ATTEMPTS):

@@ -1,4 +1,5 @@
 """Spider callbacks called directly with saved pages: no reactor, no network."""
+import asyncio
 import re
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from crawler.middlewares import retry_after_seconds
 from extract.places import la_code, region_code, region_for
 from crawler.scope import BadScope, parse_scope
 from crawler.replica.pages import TEMPLATE
-from crawler.spiders.reports import ReportsSpider
+from crawler.spiders.reports import ReportsSpider, fetched_after_day, is_current
 
 FILES = Path(__file__).parent / "files"
 #: the real saved results page: one copy, the replica's template (crawler/replica/)
@@ -34,8 +35,19 @@ def html_response(name: str, url: str, body: str | None = None, *, request=None)
     return HtmlResponse(url=url, body=body.encode("utf-8"), encoding="utf-8", request=request)
 
 
+def run(output):
+    """A callback's output as a list: the page callbacks are async generators (their lookups may
+    answer later), the others plain ones."""
+    if not hasattr(output, "__aiter__"):
+        return list(output)
+
+    async def drain():
+        return [o async for o in output]
+    return asyncio.run(drain())
+
+
 def split(output):
-    output = list(output)
+    output = run(output)
     items = [o for o in output if not isinstance(o, Request)]
     requests = [o for o in output if isinstance(o, Request)]
     return items, requests
@@ -44,7 +56,7 @@ def split(output):
 # ---- the real saved results page -----------------------------------------------------------
 def test_real_results_page_gives_every_provider_with_its_fields():
     spider = ReportsSpider(backfill=True)
-    output = list(spider.parse_results(html_response("search-results-2023-11.html", REAL_URL)))
+    output = run(spider.parse_results(html_response("search-results-2023-11.html", REAL_URL)))
     items, requests = split(output)
     assert items == []
     assert len(requests) == 61            # the count on the page, each a provider page request
@@ -65,14 +77,85 @@ def test_real_results_page_gives_every_provider_with_its_fields():
 
 
 def test_incremental_listing_skips_providers_already_up_to_date():
-    known = {"139309": "2023-01-23", "135510": "2020-01-01"}
-    spider = ReportsSpider(since="2023-01-01", known_latest=known.get)
+    # listed: 139309 latest 2023-01-23, 141629 latest 2023-09-15, 135510 newer than 2020
+    known = {"139309": ("2023-01-23", "2023-01-25T09:00:00+00:00"),   # fetched days after
+             "141629": ("2023-09-15", "2023-09-15T16:00:00+00:00"),   # fetched that same day
+             "135510": ("2020-01-01", "2020-01-02T09:00:00+00:00")}
+    asked = []
+
+    def known_latest(urns):
+        asked.append(list(urns))
+        return known
+    spider = ReportsSpider(since="2023-01-01", known_latest=known_latest)
     _, requests = split(spider.parse_results(
         html_response("search-results-2023-11.html", REAL_URL)))
     urns = {r.cb_kwargs["listing"]["urn"] for r in requests}
-    assert "139309" not in urns           # stored latest report is the one listed
+    assert "139309" not in urns           # stored latest report is the one listed, page seen after
+    assert "141629" in urns               # same day, but a second report that day lists the same
     assert "135510" in urns               # listed report is newer than the stored one
     assert len(urns) == 60
+    assert len(asked) == 1 and len(asked[0]) == 61      # asked once for the whole page
+
+
+def test_lookups_may_answer_later_and_are_not_asked_in_a_backfill():
+    asked = []
+
+    async def known_latest(urns):
+        asked.append(list(urns))
+        await asyncio.sleep(0)
+        return {"139309": ("2023-01-23", "2023-02-01T00:00:00+00:00")}
+    spider = ReportsSpider(since="2023-01-01", known_latest=known_latest)
+    _, requests = split(spider.parse_results(
+        html_response("search-results-2023-11.html", REAL_URL)))
+    assert len(requests) == 60 and len(asked) == 1
+    spider = ReportsSpider(backfill=True, known_latest=known_latest)
+    _, requests = split(spider.parse_results(
+        html_response("search-results-2023-11.html", REAL_URL)))
+    assert len(requests) == 61 and len(asked) == 1       # a backfill fetches every page anyway
+
+
+@pytest.mark.parametrize("fetched_at, after", [
+    # 2024-07-01 is in summer time: the UK day ends at 23:00 UTC, settled an hour later
+    ("2024-07-01T22:59:59+00:00", False),
+    ("2024-07-01T23:30:00+00:00", False),        # already 2 July in the UK, but not settled
+    ("2024-07-02T00:00:00+00:00", True),
+    ("2024-07-02T00:30:00+01:00", False),        # the same instant as 23:30 UTC
+    ("2024-07-02T00:00:00", True),               # no offset: UTC
+    ("2024-07-03T09:00:00+00:00", True),
+    ("2024-06-30T12:00:00+00:00", False),
+    (None, False), ("yesterday", False),
+])
+def test_a_page_counts_as_fetched_after_a_uk_day_only_once_it_had_settled(fetched_at, after):
+    assert fetched_after_day(fetched_at, "2024-07-01") is after
+
+
+def test_when_a_stored_provider_is_current():
+    winter_day = "2024-12-02"                     # GMT: the day ends at midnight UTC
+    assert not fetched_after_day("2024-12-03T00:30:00+00:00", winter_day)
+    assert fetched_after_day("2024-12-03T01:00:00+00:00", winter_day)
+    assert is_current("2024-12-02", ("2024-12-05", "2024-12-05T09:00:00+00:00"))   # later kept
+    assert is_current("2024-12-02", ("2024-12-02", "2024-12-04T09:00:00+00:00"))
+    assert not is_current("2024-12-02", ("2024-12-02", "2024-12-02T15:00:00+00:00"))
+    assert not is_current("2024-12-02", ("2024-12-01", "2024-12-04T09:00:00+00:00"))
+    assert not is_current("2024-12-02", "2024-12-02")      # fetched when: unknown
+    assert is_current("2024-12-02", "2024-12-03")
+    assert not is_current("2024-12-02", None) and not is_current(None, ("2024-12-02", None))
+    assert not is_current("2024-12-02", (None, "2024-12-04T09:00:00+00:00"))
+
+
+def test_work_owed_asks_for_its_files_once():
+    owed = [{"kind": "file", "urn": "1", "data": {"file_id": "7", "url": "http://x/v1/file/7"}},
+            {"kind": "file", "urn": "1", "data": {"file_id": "8", "url": "http://x/v1/file/8"}},
+            {"kind": "provider", "urn": "2", "data": {"listing": dict(LISTING, urn="2")}}]
+    asked = []
+
+    def have_file(file_ids):
+        asked.append(list(file_ids))
+        return {"7"}
+    spider = ReportsSpider("http://x", pending=owed, have_file=have_file)
+    requests = run(spider.start())
+    assert [r.url for r in requests] == ["http://x/v1/file/8", PROVIDER_URL, spider.search_url(0)]
+    assert asked == [["7", "8"]]
 
 
 def test_search_url_carries_scope_dates_sort_and_paging():
@@ -100,7 +183,7 @@ def test_results_page_without_the_count_fails_loudly():
     real = REAL_PAGE.read_text(encoding="utf-8")
     changed = real.replace("results-count js-results-count", "result-total")
     with pytest.raises(CloseSpider) as stopped:
-        list(ReportsSpider().parse_results(html_response("", REAL_URL, changed)))
+        run(ReportsSpider().parse_results(html_response("", REAL_URL, changed)))
     assert re.search("markup changed.*results count", stopped.value.reason)
 
 
@@ -108,7 +191,7 @@ def test_results_count_without_items_fails_loudly():
     real = REAL_PAGE.read_text(encoding="utf-8")
     changed = real.replace('class="search-result"', 'class="result-card"')
     with pytest.raises(CloseSpider) as stopped:
-        list(ReportsSpider().parse_results(html_response("", REAL_URL, changed)))
+        run(ReportsSpider().parse_results(html_response("", REAL_URL, changed)))
     assert re.search("61 results but no", stopped.value.reason)
 
 
@@ -118,10 +201,10 @@ def test_no_results_in_a_full_walk_fails_loudly():
     empty = (real[:start] + '<ul class="results-list list-unstyled">\n  </ul>\n          '
              + real[end:]).replace('js-results-count">61<', 'js-results-count">0<')
     with pytest.raises(CloseSpider) as stopped:
-        list(ReportsSpider().parse_results(html_response("", REAL_URL, empty)))
+        run(ReportsSpider().parse_results(html_response("", REAL_URL, empty)))
     assert re.search("no results where there must be some", stopped.value.reason)
     # an incremental window with nothing new is normal
-    assert list(ReportsSpider(since="2026-01-01").parse_results(
+    assert run(ReportsSpider(since="2026-01-01").parse_results(
         html_response("", REAL_URL, empty))) == []
 
 
@@ -131,7 +214,7 @@ LISTING = {"urn": "2519823", "name": "2519823", "category": "Children's home", "
 
 
 def test_provider_page_gives_provider_and_only_unstored_pdfs():
-    spider = ReportsSpider(have_file={"50190011"}.__contains__)
+    spider = ReportsSpider(have_file=lambda file_ids: {"50190011"})
     items, requests = split(spider.parse_provider(
         html_response("provider-childrens-home.html", PROVIDER_URL), listing=LISTING))
     assert len(items) == 1 and isinstance(items[0], ProviderItem)
@@ -169,8 +252,8 @@ def test_provider_page_without_timeline_fails_loudly():
     page = (FILES / "provider-childrens-home.html").read_text().replace(
         '<ol class="timeline">', '<ol class="history">')
     with pytest.raises(CloseSpider) as stopped:
-        list(ReportsSpider().parse_provider(html_response("", PROVIDER_URL, page),
-                                            listing=LISTING))
+        run(ReportsSpider().parse_provider(html_response("", PROVIDER_URL, page),
+                                           listing=LISTING))
     assert re.search("neither a report timeline", stopped.value.reason)
 
 
@@ -264,8 +347,8 @@ def test_provider_page_behind_its_listing_is_not_marked_current():
     items, _ = split(ReportsSpider().parse_provider(
         html_response("provider-childrens-home.html", PROVIDER_URL), listing=ahead))
     assert items[0].latest_report_date == "2024-11-12"
-    spider = ReportsSpider(since="2024-11-01", known_latest={"2519823": "2024-11-12"}.get)
-    assert not spider._is_current(ahead)                      # so the next run looks again
+    # so the next run looks again, however long after the page was fetched
+    assert not is_current(ahead["latest_report_date"], ("2024-11-12", "2024-12-20T09:00:00+00:00"))
 
 
 def test_when_an_empty_search_is_an_error():

@@ -1,18 +1,31 @@
 """search results → provider pages → report PDFs (SITE.md).
 
 Incremental by default: the search asks only for providers whose latest report was published
-since ``since`` (newest first, 100 a page), a provider page is fetched only when the listing shows
-a report newer than the one stored, and a PDF only when its file id is not stored. ``since=None``
-walks every provider in scope; ``backfill=True`` also fetches every provider page.
+since ``since`` (newest first, 100 a page), a provider page is fetched unless what is stored is
+certainly current (``is_current``: a later report stored, or one of the same day with the page
+fetched after that UK day ended, since a second report of the same day lists the same date), and
+a PDF only when its file id is not stored. ``since=None`` walks every provider in scope;
+``backfill=True`` also fetches every provider page.
 
-Callbacks are pure: they read the response and two lookups (``known_latest(urn)``,
-``have_file(file_id)``) and yield items and requests, so tests call them with saved pages.
+Callbacks are pure: they read the response and two lookups and yield items and requests, so
+tests call them with saved pages. Each lookup is asked once per page, for the whole page:
+
+- ``known_latest(urns)`` → a mapping urn → ``(latest_report_date, fetched_at)`` for the providers
+  stored (``fetched_at``: when the provider page was last stored, ISO, UTC); a bare date means
+  "fetched at an unknown time";
+- ``have_file(file_ids)`` → the ones among ``file_ids`` already stored (any container).
+
+A lookup may answer at once (a plain function, as tests pass) or with an awaitable (the monitor's,
+answered in a thread that owns its own SQLite connection, so the reactor never waits on the
+database).
 """
 from __future__ import annotations
 
+import inspect
 import re
-from datetime import date
+from datetime import date, datetime, time, timedelta, timezone
 from urllib.parse import urlencode, urlsplit
+from zoneinfo import ZoneInfo
 
 import scrapy
 from scrapy.downloadermiddlewares.retry import get_retry_request
@@ -28,10 +41,54 @@ from ..items import FailureItem, ProviderItem, ReportItem
 
 ROWS = 100                    # the live site caps rows at 100
 FILE_HOSTS = ["files.ofsted.gov.uk", "files.api.ofsted.gov.uk"]
+#: publication dates are UK dates
+UK = ZoneInfo("Europe/London")
+#: a provider page stored this long after a UK day ended shows every report published that day
+#: (the stamp is taken when the page is stored, a moment after it was fetched; the site's own
+#: caches may lag a little)
+SETTLE = timedelta(hours=1)
 
 
 def _dmy(iso: str) -> str:
     return date.fromisoformat(iso).strftime("%d-%m-%Y")
+
+
+def fetched_after_day(fetched_at: str | None, day: str) -> bool:
+    """Whether a page stored at ``fetched_at`` (ISO; UTC unless it says otherwise) was fetched
+    after the UK day ``day`` (ISO date) had ended, with ``SETTLE`` to spare: only then can no
+    report published that day be missing from it."""
+    if not fetched_at or not day:
+        return False
+    try:
+        stamp = datetime.fromisoformat(fetched_at)
+        ended = datetime.combine(date.fromisoformat(day) + timedelta(days=1), time(), UK)
+    except ValueError:
+        return False
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=timezone.utc)
+    return stamp >= ended + SETTLE
+
+
+def is_current(listed: str | None, known) -> bool:
+    """Whether a provider whose listing shows its latest report published ``listed`` can be left
+    alone: ``known`` (``(latest_report_date, fetched_at)`` or a bare date, or None) is what is
+    stored. Only when nothing new can be listed: the stored latest report is later than the
+    listed one, or the same day and the page was fetched after that day ended — a second report
+    published the same day as the one stored has the same date in the listing."""
+    if not listed or not known:
+        return False
+    latest, fetched_at = (known, None) if isinstance(known, str) else known
+    if not latest:
+        return False
+    return latest > listed or (latest == listed and fetched_after_day(fetched_at, listed))
+
+
+async def _answer(lookup, arg):
+    """A lookup's answer, whether it gives it at once or as an awaitable."""
+    answer = lookup(arg)
+    if inspect.isawaitable(answer):
+        answer = await answer
+    return answer
 
 
 class ReportsSpider(scrapy.Spider):
@@ -48,8 +105,8 @@ class ReportsSpider(scrapy.Spider):
         self.backfill = bool(backfill)
         self.scope_params = list(scope_params if scope_params is not None
                                  else [("level_1_types", "3")])
-        self.known_latest = known_latest or (lambda urn: None)
-        self.have_file = have_file or (lambda file_id: False)
+        self.known_latest = known_latest or (lambda urns: {})
+        self.have_file = have_file or (lambda file_ids: ())
         self.pending = pending
         #: an empty listing is an error (default: when walking everything)
         self.expect_results = (not since) if expect_results is None else expect_results
@@ -81,8 +138,11 @@ class ReportsSpider(scrapy.Spider):
                               meta={"dont_cache": True})
 
     async def start(self):
-        for row in self.pending:              # work owed by earlier runs
-            if row["kind"] == "file" and not self.have_file(row["data"].get("file_id", "")):
+        owed = list(self.pending)             # work owed by earlier runs
+        files = [row["data"].get("file_id", "") for row in owed if row["kind"] == "file"]
+        stored = await _answer(self.have_file, files) if files else ()
+        for row in owed:
+            if row["kind"] == "file" and row["data"].get("file_id", "") not in stored:
                 yield self.pdf_request(row["urn"], row["data"])
             elif row["kind"] == "provider" and row["data"].get("listing"):
                 yield self.provider_request(row["data"]["listing"])
@@ -93,7 +153,7 @@ class ReportsSpider(scrapy.Spider):
         if getattr(self, "crawler", None):
             self.crawler.stats.inc_value(f"ofsted/{key}", count)
 
-    def parse_results(self, response, start: int = 0):
+    async def parse_results(self, response, start: int = 0):
         try:
             total, results = markup.parse_results(response.text, response.url,
                                                   first_page=start == 0)
@@ -105,21 +165,19 @@ class ReportsSpider(scrapy.Spider):
             self.logger.info("search lists %d providers since %s", total, self.since or "ever")
             if total == 0 and self.expect_results:
                 raise CloseSpider(f"no results where there must be some: {response.url}")
+        known = {}
+        if not self.backfill and results:
+            known = await _answer(self.known_latest, [listing["urn"] for listing in results])
         for listing in results:
-            if not self.backfill and self._is_current(listing):
+            if not self.backfill and is_current(listing.get("latest_report_date"),
+                                                known.get(listing["urn"])):
                 self._stat("skipped")
                 continue
             yield self.provider_request(listing)
         if results and start + ROWS < total:
             yield self.listing_request(start + ROWS)
 
-    def _is_current(self, listing: dict) -> bool:
-        """The stored provider already has a report as recent as the one listed."""
-        listed = listing.get("latest_report_date")
-        known = self.known_latest(listing["urn"])
-        return bool(listed and known and known >= listed)
-
-    def parse_provider(self, response, listing: dict):
+    async def parse_provider(self, response, listing: dict):
         try:
             info = markup.parse_provider(response.text, response.url)
         except (markup.MarkupChanged, AttributeError) as exc:
@@ -129,7 +187,9 @@ class ReportsSpider(scrapy.Spider):
         # the page's own dates only: if the listing already shows a report the page does not
         # (the site updating), the provider stays behind and is fetched again next run
         dates = [r["publication_date"] for r in info["reports"] if r["publication_date"]]
-        missing = [r for r in info["reports"] if not self.have_file(r["file_id"])]
+        listed = [r["file_id"] for r in info["reports"]]
+        stored = await _answer(self.have_file, listed) if listed else ()
+        missing = [r for r in info["reports"] if r["file_id"] not in stored]
         la = info["local_authority"]
         yield ProviderItem(
             urn=urn, name=listing.get("name") or info["name"], category=listing.get("category"),
