@@ -251,6 +251,11 @@ def _grade_changes(reports: list[dict], report: dict) -> list[dict]:
     return found
 
 
+#: the providers with a report not examined yet (an index search of the few new rows)
+TODO_SQL = ("select distinct r.urn from monitor_reports m join reports r on r.file_id = m.report_id "
+            "where m.detected = 0")
+
+
 def detect(db, *, baseline: bool = False, now: str | None = None) -> list[int]:
     """Examine every report not examined yet; store and return the ids of new events.
 
@@ -261,9 +266,7 @@ def detect(db, *, baseline: bool = False, now: str | None = None) -> list[int]:
     # what is left to examine is exactly the reports marked 0: recording an extraction marks a
     # report 0 again when it has become readable (history.record_extraction), so this is an
     # index lookup of the few new rows, whatever the size of the history
-    todo = db.execute(
-        "select distinct r.urn from monitor_reports m join reports r on r.file_id = m.report_id "
-        "where m.detected = 0").fetchall()
+    todo = db.execute(TODO_SQL).fetchall()
     urns = [urn for (urn,) in todo]
     if not urns:
         return []

@@ -361,3 +361,13 @@ def m204_hot_path_indexes(db: sqlite_utils.Database):
         "CREATE INDEX IF NOT EXISTS idx_reports_urn_history_order ON reports ("
         "urn, coalesce(inspection_date, publication_date, ''), coalesce(publication_date, ''), "
         "file_id, inspection_date, publication_date, overall, report_type)")
+
+
+@migrations()
+def m205_fewer_bookkeeping_indexes(db: sqlite_utils.Database):
+    """Every report examined by detection updates ``monitor_reports.detected``; each index on
+    the column is one more B-tree to change. ``(detected)`` alone is the prefix of
+    ``(detected, report_id)`` (m202), which answers the same lookups, and ``dirty`` is no longer
+    read (m202): both indexes go."""
+    db.execute("DROP INDEX IF EXISTS idx_monitor_reports_detected")
+    db.execute("DROP INDEX IF EXISTS idx_monitor_reports_dirty")

@@ -381,3 +381,14 @@ def test_detect_returns_exactly_the_events_it_stored(db, put_report):
         put_report(f"{now[:7]}", "SC100091", inspection_date=f"{now[:10]}",
                    overall="requires_improvement", publication_date=f"{now[:10]}")
     assert db.execute("select count(*) from events where kind = 'downgrade'").fetchone()[0] == 2
+
+
+def test_what_is_left_to_examine_is_an_index_search(db, put_report):
+    """The cycle's first question (which providers have a report not examined yet) searches the
+    (detected, report_id) index: its cost is the new reports, not the history."""
+    put_report("1", "SC100092", inspection_date="2022-01-10", overall="good")
+    plan = " ".join(row[3] for row in db.execute(
+        "explain query plan " + detect.TODO_SQL).fetchall())
+    assert "USING COVERING INDEX idx_monitor_reports_detected_report_id (detected=?)" in plan
+    indexes = {row[1] for row in db.execute("pragma index_list('monitor_reports')")}
+    assert "idx_monitor_reports_detected" not in indexes        # m205: the redundant one went
