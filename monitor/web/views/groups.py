@@ -3,6 +3,8 @@ current headline grade, last inspection and direction of travel; counts by grade
 group's latest events. ``/local-authority`` and ``/owner`` list the groups."""
 from __future__ import annotations
 
+import functools
+
 from markupsafe import Markup
 from starlette.requests import Request
 
@@ -44,38 +46,63 @@ def table_rows(providers: list[dict], kind: str) -> Markup:
     A local authority lists every provider in it (129 in the median one): built in one pass
     in Python rather than by a template loop, whose autoescaping makes a ``Markup`` object of
     each of the ~1,300 cells — the page renders in about half the time. Every value that comes
-    from the database is escaped (``render.escape_text``, the same output as Jinja's)."""
-    esc = escape_text
+    from the database is escaped (``render.escape_text``, the same output as Jinja's); cells
+    made from a few values (a grade, a type, a date) are made once and kept."""
     place_label = "Local authority" if kind == "owner" else "Owner"
+    owner_page = kind == "owner"
     out = []
     for p in providers:
-        place = p["local_authority"] if kind == "owner" else p["owner"]
-        if place:
-            place_link = (f"/local-authority/{words.slugify(place)}" if kind == "owner"
-                          else f"/owner/{words.slugify(place)}")
-            place_cell = f'<a href="{esc(place_link)}">{esc(place)}</a>'
-        else:
-            place_cell = "not known"
-        current, direction = p["current_grade"], p["direction"]
-        was = (f' <span class="meta">(was {esc(words.grade_words(p["previous_grade"]))})</span>'
-               if p["previous_grade"] and direction in ("improved", "declined", "same") else "")
-        label = words.type_label(p.get("report_type"), p.get("provider_type"))
-        urn = esc(p["urn"])
-        last = words.long_date(p["last_inspection"]) if p["last_inspection"] \
-            else "none on record"
+        urn = escape_text(p["urn"])
+        direction = p["direction"]
+        was = _was_cell(p["previous_grade"]) \
+            if direction in ("improved", "declined", "same") else ""
         out.append(
             f'      <tr>\n'
             f'        <td data-label="Provider"><a href="/provider/{urn}">'
-            f'{esc(label[:1].upper() + label[1:])} {urn}</a></td>\n'
-            f'        <td data-label="{place_label}">{place_cell}</td>\n'
-            f'        <td data-label="Current grade"><span class="grade '
-            f'{esc(words.grade_class(current))}">{esc(words.grade_words(current))}</span></td>\n'
-            f'        <td data-label="Last inspection">{esc(last)}</td>\n'
+            f'{_type_cell(p.get("report_type"), p.get("provider_type"))} {urn}</a></td>\n'
+            f'        <td data-label="{place_label}">'
+            f'{_place_cell(p["local_authority"] if owner_page else p["owner"], owner_page)}'
+            f'</td>\n'
+            f'        <td data-label="Current grade">{_grade_cell(p["current_grade"])}</td>\n'
+            f'        <td data-label="Last inspection">{_date_cell(p["last_inspection"])}</td>\n'
             f'        <td data-label="Direction of travel"><span class="direction '
             f'direction-{direction}">{ARROWS.get(direction, "")}'
             f'{DIRECTION_WORDS[direction]}</span>{was}</td>\n'
             f'      </tr>\n')
     return Markup("".join(out))
+
+
+@functools.lru_cache(maxsize=1024)
+def _grade_cell(token: str | None) -> str:
+    return (f'<span class="grade {escape_text(words.grade_class(token))}">'
+            f'{escape_text(words.grade_words(token))}</span>')
+
+
+@functools.lru_cache(maxsize=1024)
+def _was_cell(token: str | None) -> str:
+    return f' <span class="meta">(was {escape_text(words.grade_words(token))})</span>' \
+        if token else ""
+
+
+@functools.lru_cache(maxsize=1024)
+def _type_cell(report_type: str | None, provider_type: str | None) -> str:
+    label = words.type_label(report_type, provider_type)
+    return escape_text(label[:1].upper() + label[1:])
+
+
+@functools.lru_cache(maxsize=65536)
+def _date_cell(iso: str | None) -> str:
+    return escape_text(words.long_date(iso)) if iso else "none on record"
+
+
+@functools.lru_cache(maxsize=65536)
+def _place_cell(place: str | None, owner_page: bool) -> str:
+    """The owner (on a local authority's page) or local authority (on an owner's), linked."""
+    if not place:
+        return "not known"
+    link = (f"/local-authority/{words.slugify(place)}" if owner_page
+            else f"/owner/{words.slugify(place)}")
+    return f'<a href="{escape_text(link)}">{escape_text(place)}</a>'
 
 
 def local_authority_page(request: Request):
@@ -114,7 +141,8 @@ def group_page(request: Request, kind: str):
         return exports.csv_response(exports.provider_records(providers),
                                     exports.PROVIDER_COLUMNS, f"{kind}-{group.slug}.csv")
     counts = counts_by_grade(providers)
-    events = store.events(EventFilters(urns=group.urns), limit=60)
+    # in words only the events the page shows (the JSON has them all)
+    events = store.events(EventFilters(urns=group.urns), limit=60, present=fmt == "json")
     if fmt == "json":
         return exports.json_response({
             "kind": kind, "slug": group.slug, "name": group.name,
@@ -125,7 +153,7 @@ def group_page(request: Request, kind: str):
         "title": group.name, "kind": kind, "info": info, "group": group,
         "providers": providers, "rows": table_rows(providers, kind), "counts": counts,
         "chart": charts.count_chart(counts),
-        "groups": group_events(events)[:15],
+        "groups": group_events(events, limit=15, present=words.present_event),
         "events_link": f"/events?{info['filter']}={group.slug}",
         "feeds": data_links(request, path, keep_query=False),
         "feed_title": f"{group.name}: changes (Atom)",

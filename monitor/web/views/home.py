@@ -19,7 +19,7 @@ def _latest(store, limit: int) -> list[dict]:
 def home(request: Request):
     store = request.app.state.store
     directory = store.directory()
-    groups = group_events(_latest(store, 80))[:20]
+    groups = group_events(_latest(store, 80), limit=20)
     return page(request, "home.html", {
         "title": "", "groups": groups,
         "n_authorities": len(directory.authorities), "n_owners": len(directory.owners),
