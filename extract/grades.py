@@ -72,6 +72,10 @@ _WORDS = [  # longest first: "requires improvement to be good" before "good"
     ("met", "met"),
 ]
 
+#: each phrase as a whole-word pattern, compiled once (in _WORDS order: the first match wins)
+_WORD_PATTERNS = [(re.compile(r"\b" + re.escape(phrase) + r"\b"), token)
+                  for phrase, token in _WORDS]
+
 
 def normalise_text(text: str) -> str:
     """Fold the typographic noise PDFs carry: NBSPs, curly quotes, dashes, runs of space."""
@@ -86,8 +90,8 @@ def grade_token(words: str) -> str | None:
     Returns None when the text holds no grade word: callers must treat that as unread, not guess.
     """
     text = re.sub(r"\s+", " ", normalise_text(words)).strip().lower()
-    for phrase, token in _WORDS:
-        if re.search(r"\b" + re.escape(phrase) + r"\b", text):
+    for pattern, token in _WORD_PATTERNS:
+        if pattern.search(text):
             return token
     return None
 

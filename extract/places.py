@@ -306,8 +306,13 @@ def only_authority_in(text: str) -> str | None:
     words = f" {normalise(text)} "
     spans = []
     for key in list(_BY_NAME) + list(ALIASES):
-        for match in re.finditer(rf"(?<= ){re.escape(key)}(?= )", words):
-            spans.append((match.start(), match.end(), _lookup(key)))
+        # every occurrence of " key " (a whole-word match, as the regex (?<= )key(?= ) finds)
+        needle = f" {key} "
+        at = words.find(needle)
+        while at >= 0:
+            start, end = at + 1, at + 1 + len(key)
+            spans.append((start, end, _lookup(key)))
+            at = words.find(needle, end)
     spans = [span for span in spans if span[2] and not any(
         other[0] <= span[0] and span[1] <= other[1] and other[1] - other[0] > span[1] - span[0]
         for other in spans)]
