@@ -128,10 +128,13 @@ def test_backfill_then_one_new_report_then_nothing_new(site, tmp_path):
     assert json.loads(db["reports"].get(current)["extraction"]) == {"sentinel": True}
 
     # ---- nothing new: a handful of requests, not one per provider --------------------------
+    # the home with today's report is looked at again (a second report may still come today);
+    # every other provider is settled and skipped
     before = len(site.requests)
     summary = json.loads(run_crawl(site, tmp_path).stdout)
     assert summary["status"] == "ok" and summary["new_reports"] == 0
-    assert kinds(site.requests[before:]) == {"robots.txt": 1, "search": 1}
+    assert kinds(site.requests[before:]) == {"robots.txt": 1, "search": 1, "provider": 1}
+    assert ("GET", f"/provider/2/{home['urn']}") in site.requests[before:]
     assert db["reports"].count == 49
     runs = list(db.query("select status, mode from crawl_runs order by id"))
     assert runs == [{"status": "ok", "mode": "backfill"}] + [
