@@ -28,7 +28,6 @@ import sys
 import tempfile
 import threading
 import time
-import zlib
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -38,39 +37,12 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from crawl import DistinctReplica  # noqa: E402
+from crawler.replica.hostile import bomb_pdf  # noqa: E402
 from crawler.replica.sample import sample_data  # noqa: E402
 
 PDFS = sorted((ROOT / "tests" / "fixtures" / "reports").glob("childrens-home_*.pdf"))
 FAULTS = ["500", "timeout", "html", "truncated", "oversize:60000000", "bomb", None, None, None]
 EXIT_BUSY = 4
-
-
-def bomb_pdf(mib: int = 1024) -> bytes:
-    """Two pages; page 2's content stream inflates to ``mib`` MiB of zeros (about mib KiB)."""
-    packer = zlib.compressobj(9)
-    head = packer.compress(bytes(2**20)) + packer.flush(zlib.Z_FULL_FLUSH)
-    body = packer.compress(bytes(2**20)) + packer.flush(zlib.Z_FULL_FLUSH)
-    size = mib * 2**20
-    bomb = head + body * (mib - 1) + b"\x03\x00" + ((size % 65521) << 16 | 1).to_bytes(4, "big")
-    text = b"BT /F1 12 Tf 50 800 Td (Inspection of a children's home) Tj ET"
-    page = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font "
-            b"<< /F1 3 0 R >> >> /Contents %d 0 R >>")
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
-               b"<< /Type /Pages /Kids [5 0 R 6 0 R] /Count 2 >>",
-               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-               b"<< /Length %d >>\nstream\n%s\nendstream" % (len(text), text), page % 4, page % 7,
-               b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream"
-               % (len(bomb), bomb)]
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for number, obj in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, obj)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref)
-    return bytes(out)
 
 
 def rival(db: Path, pdfs: Path, base_url: str, stop: threading.Event, tally: Counter) -> None:

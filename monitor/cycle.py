@@ -127,12 +127,11 @@ def _past(db, event_ids: list[int]) -> set[int]:
 
 
 def _kinds(db, event_ids: list[int]) -> dict[str, int]:
-    if not event_ids:
-        return {}
-    marks = ",".join("?" * len(event_ids))
-    rows = db.execute(f"select kind, count(*) from events where id in ({marks}) group by kind",
-                      event_ids).fetchall()
-    return dict(sorted(rows))
+    counts: dict[str, int] = {}
+    for kind, n in rows_in(db, "select kind, count(*) from events where id in ({marks}) "
+                               "group by kind", event_ids):
+        counts[kind] = counts.get(kind, 0) + n
+    return dict(sorted(counts.items()))
 
 
 def _plural(n: int, word: str) -> str:

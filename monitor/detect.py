@@ -272,8 +272,12 @@ def detect(db, *, baseline: bool = False, now: str | None = None) -> list[int]:
         return []
     new_ids: list[int] = []
     details = _Details()
-    with db.atomic():
-        for chunk in chunks(urns):
+    # one transaction a chunk of providers: its reports are read, their events stored and the
+    # reports marked examined together (exactly once, whatever stops the run). One transaction
+    # for everything would grow the write-ahead log with the history, and SQLite looks every
+    # page read up in that log: a first run over a million reports would slow as it went.
+    for chunk in chunks(urns):
+        with db.atomic():
             loaded, raised = _load(db, chunk)
             marks: list[tuple] = []
             rows: list[tuple] = []

@@ -392,3 +392,40 @@ def test_what_is_left_to_examine_is_an_index_search(db, put_report):
     assert "USING COVERING INDEX idx_monitor_reports_detected_report_id (detected=?)" in plan
     indexes = {row[1] for row in db.execute("pragma index_list('monitor_reports')")}
     assert "idx_monitor_reports_detected" not in indexes        # m205: the redundant one went
+
+
+def test_a_first_run_recording_more_events_than_sqlite_binds_at_once(db, db_path):
+    """A new installation's first `detect --baseline` over a large history records more events
+    than one SQL statement may name (32,766 by default): they are read back in chunks, and the
+    command reports their count in one line, exit 0, without listing each past event."""
+    from click.testing import CliRunner
+
+    from monitor.cli import main
+    grades = ["outstanding", "good", "requires_improvement", "inadequate"]
+    reports, judgements, marks = [], [], []
+    for n in range(34_000):
+        urn, file_id, grade = f"SC{n // 2:07d}", f"f{n}", grades[n % 4]
+        reports.append({"file_id": file_id, "urn": urn, "inspection_date": f"{2018 + n % 2}-05-01",
+                        "publication_date": f"{2018 + n % 2}-06-01", "inspection_kind": "full",
+                        "report_type": "childrens-home", "overall": grade, "extraction": "{}",
+                        "enforcement": "[]", "needs_review": 0})
+        judgements.append({"report_id": file_id, "urn": urn, "area": "overall", "grade": grade,
+                           "scale": "four_point"})
+        marks.append({"report_id": file_id, "dirty": 0, "detected": 0})
+    with db.atomic():
+        db["reports"].insert_all(reports, batch_size=2000)
+        db["judgements"].insert_all(judgements, batch_size=2000)
+        db["monitor_reports"].insert_all(marks, batch_size=2000)
+    db.conn.close()
+    result = CliRunner().invoke(main, ["detect", "--baseline", "--db", str(db_path)])
+    assert result.exit_code == 0, result.output
+    from monitor.schema import open_db
+    again = open_db(db_path)
+    stored = again.execute("select count(*) from events where baseline = 1").fetchone()[0]
+    assert stored > 34_000                              # a published event each, and downgrades
+    assert result.output.strip().splitlines() == [
+        f"Recorded {stored} past events from reports published before watching began: "
+        f"nobody is alerted about them."]
+    assert again.execute("select count(*) from monitor_reports where detected = 0"
+                         ).fetchone()[0] == 0
+    again.conn.close()

@@ -21,7 +21,7 @@ from monitor.cli import EXIT_BUSY
 from monitor.crawl_process import crawl_in_subprocess
 from monitor.schema import open_db
 
-from test_hostile_extract import bomb_pdf
+from crawler.replica.hostile import bomb_pdf
 
 FIXTURES = Path(__file__).parent / "fixtures" / "reports"
 HOME_PDFS = sorted(FIXTURES.glob("childrens-home_*.pdf"))[:3]

@@ -12,7 +12,15 @@ import sys
 import click
 
 from ..cli import EXIT_UNDELIVERED, db_option
-from .common import database_error, json_option, open_read, open_write, plural, verbose_logging
+from ..sql import dicts_in
+from .common import (
+    database_error,
+    json_option,
+    open_read,
+    open_write,
+    plural,
+    verbose_logging,
+)
 from .mail_options import mail_options
 
 log = logging.getLogger("ofsted_watch.commands")
@@ -50,10 +58,10 @@ def detect_command(db_path, baseline, dry_run, as_json, verbose):
     log.info("detecting%s in %s", " (dry run, in memory)" if dry_run else "", db_path)
     try:
         ids = detect.detect(db, baseline=baseline)
-        rows = [dict(r) for r in db.query(
-            f"select id, urn, report_id, kind, area, old_grade, new_grade, serious, baseline "
-            f"from events where id in ({','.join('?' * len(ids))}) order by id", ids)] \
-            if ids else []
+        # a first run over a large history records a million events: read them in chunks
+        rows = sorted(dicts_in(db, "select id, urn, report_id, kind, area, old_grade, "
+                                   "new_grade, serious, baseline from events "
+                                   "where id in ({marks})", ids), key=lambda e: e["id"])
     except sqlite3.Error as exc:
         raise database_error(db_path, exc) from None
     log.info("%s", plural(len(rows), "new event"))
@@ -62,7 +70,10 @@ def detect_command(db_path, baseline, dry_run, as_json, verbose):
         return
     click.echo(("Dry run: " if dry_run else "") + detection_words(rows)
                + (" Nothing was changed." if dry_run else ""))
+    # each new event on a line; the baseline (nobody is alerted about it) only as its count
     for e in rows:
+        if e["baseline"]:
+            continue
         change = f"{e['old_grade']} → {e['new_grade']}" if e["old_grade"] else e["new_grade"]
         click.echo(f"  {e['urn']}  {e['kind']}  {e['area']}: {change}")
 

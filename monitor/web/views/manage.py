@@ -29,15 +29,18 @@ from .subscribe import (
 )
 
 
-def _load(request: Request, purpose: str):
-    """(db, row) for the token in the path; the caller closes db. TokenError passes up."""
+def _with_subscription(request: Request, purpose: str, handle):
+    """``handle(db, row)`` for the subscription the token in the path names, with the database
+    closed after; a bad token gets its page instead."""
     db = db_of(request)
     try:
-        row = signups.load(db, settings_of(request), purpose, request.path_params["token"])
-    except signups.TokenError:
+        try:
+            row = signups.load(db, settings_of(request), purpose, request.path_params["token"])
+        except signups.TokenError as exc:
+            return link_problem(request, exc, purpose)
+        return handle(db, row)
+    finally:
         db.conn.close()
-        raise
-    return db, row
 
 
 def _values(row: dict) -> dict:
@@ -63,17 +66,11 @@ def _manage_context(request, db, row, values, errors=None, saved=False) -> dict:
 def manage_page(request: Request):
     if not settings_of(request).secret:
         return unavailable(request, {})
-    try:
-        db, row = _load(request, "manage")
-    except signups.TokenError as exc:
-        return link_problem(request, exc, "manage")
-    try:
+    def show(db, row):
         if not row["active"]:
             return _stopped(request)
-        return form_page(request, "manage.html",
-                         _manage_context(request, db, row, _values(row)))
-    finally:
-        db.conn.close()
+        return form_page(request, "manage.html", _manage_context(request, db, row, _values(row)))
+    return _with_subscription(request, "manage", show)
 
 
 async def manage_post(request: Request):
@@ -88,37 +85,36 @@ async def manage_post(request: Request):
 
 
 def _manage(request: Request, config, form: dict):
+    return _with_subscription(request, "manage",
+                              lambda db, row: _change(request, config, form, db, row))
+
+
+def _change(request: Request, config, form: dict, db, row):
+    """The manage form sent: stop, or check and save the new choices."""
+    if not row["active"]:
+        return _stopped(request)
+    values = {key: forms.first(form, key).strip()[:300]
+              for key in ("follow", "urn", "local_authority", "owner", "digest")}
+    values["kind"] = [k for k in form.get("kind", []) if k in signups.PUBLIC_KINDS]
+    if not forms.csrf_ok(request, config.secret, forms.first(form, "csrf_token")):
+        context = _manage_context(request, db, row, values, {
+            "form": "This form was open too long, or your browser did not send its "
+                    "cookie. Check your answers and send it again."})
+        return form_page(request, "manage.html", context, status=403)
+    if forms.first(form, "action") == "stop":
+        signups.stop(db, row)
+        return _unsubscribed(request)
     try:
-        db, row = _load(request, "manage")
-    except signups.TokenError as exc:
-        return link_problem(request, exc, "manage")
-    try:
-        if not row["active"]:
-            return _stopped(request)
-        values = {key: forms.first(form, key).strip()[:300]
-                  for key in ("follow", "urn", "local_authority", "owner", "digest")}
-        values["kind"] = [k for k in form.get("kind", []) if k in signups.PUBLIC_KINDS]
-        if not forms.csrf_ok(request, config.secret, forms.first(form, "csrf_token")):
-            context = _manage_context(request, db, row, values, {
-                "form": "This form was open too long, or your browser did not send its "
-                        "cookie. Check your answers and send it again."})
-            return form_page(request, "manage.html", context, status=403)
-        if forms.first(form, "action") == "stop":
-            signups.stop(db, row)
-            return _unsubscribed(request)
-        try:
-            choices = signups.check_choices(
-                db, follow=values["follow"] or None, urn=values["urn"],
-                local_authority=values["local_authority"], owner=values["owner"],
-                kinds=values["kind"], digest=values["digest"])
-        except signups.SignupError as exc:
-            return form_page(request, "manage.html", _manage_context(
-                request, db, row, values, exc.errors), status=422)
-        row = signups.change(db, row, choices)
-        return form_page(request, "manage.html",
-                         _manage_context(request, db, row, _values(row), saved=True))
-    finally:
-        db.conn.close()
+        choices = signups.check_choices(
+            db, follow=values["follow"] or None, urn=values["urn"],
+            local_authority=values["local_authority"], owner=values["owner"],
+            kinds=values["kind"], digest=values["digest"])
+    except signups.SignupError as exc:
+        return form_page(request, "manage.html", _manage_context(
+            request, db, row, values, exc.errors), status=422)
+    row = signups.change(db, row, choices)
+    return form_page(request, "manage.html",
+                     _manage_context(request, db, row, _values(row), saved=True))
 
 
 def _stopped(request: Request):
@@ -138,20 +134,14 @@ def _unsubscribed(request: Request):
 def unsubscribe_page(request: Request):
     if not settings_of(request).secret:
         return unavailable(request, {})
-    try:
-        db, row = _load(request, "unsubscribe")
-    except signups.TokenError as exc:
-        return link_problem(request, exc, "unsubscribe")
-    try:
+    def ask(db, row):
         if not row["active"]:
             return _unsubscribed(request)
-        why = signups.why_words(db, row)
-    finally:
-        db.conn.close()
-    return message_page(request, title="Unsubscribe", heading="Stop these email alerts?",
-                        body=[why, "Press Unsubscribe to stop them. Nothing more will be "
-                                   "sent."],
-                        action={"url": request.url.path, "label": "Unsubscribe"})
+        return message_page(request, title="Unsubscribe", heading="Stop these email alerts?",
+                            body=[signups.why_words(db, row), "Press Unsubscribe to stop them. "
+                                  "Nothing more will be sent."],
+                            action={"url": request.url.path, "label": "Unsubscribe"})
+    return _with_subscription(request, "unsubscribe", ask)
 
 
 async def unsubscribe_post(request: Request):
@@ -166,16 +156,11 @@ async def unsubscribe_post(request: Request):
 
 
 def _unsubscribe(request: Request):
-    try:
-        db, row = _load(request, "unsubscribe")
-    except signups.TokenError as exc:
-        return link_problem(request, exc, "unsubscribe")
-    try:
+    def stop(db, row):
         if row["active"]:
             signups.stop(db, row)
-    finally:
-        db.conn.close()
-    return _unsubscribed(request)
+        return _unsubscribed(request)
+    return _with_subscription(request, "unsubscribe", stop)
 
 
 __all__ = ["available", "manage_page", "manage_post", "unsubscribe_page", "unsubscribe_post"]
