@@ -16,6 +16,11 @@ Apprise for any other caller in the process):
   connection per (server, login) per sending thread and one TLS context per verification mode
   for the Sender's life (a delivery batch). See ``_pooled_email_send`` and docs/alerts.md for
   what could go upstream.
+* **Webhooks at HTTP speed.** Apprise's HTTP plugins call ``requests.post``: a new session and
+  connection per message, the environment read each time. In a ``Sender`` the plugin's own
+  ``send()`` runs with ``requests`` resolved to ``_PooledRequests``: one keep-alive session per
+  sending thread for the batch, no cookies kept, the environment read once per host
+  (``_HTTPSessions``).
 * **The server's own words.** A refused email is reported with the SMTP reply code and text
   (``Outcome.code``; ``Outcome.permanent`` for a 5xx), which Apprise only logs at debug level.
 * **A deadline per send** (connect + write + response, not just a socket timeout):
@@ -65,13 +70,30 @@ def _scheme(url: str) -> str:
     return match.group(1).lower() if match else ""
 
 
+def _parsed(url: str, scheme: str) -> dict | None:
+    """The plugin's own parse of ``url`` (what ``apprise.plugins.url_to_dict`` returns for a
+    known scheme), without the log lines url_to_dict formats whether or not they are logged —
+    half the cost of making a plugin, paid once per subscriber in a fan-out. None when the
+    scheme is not a plugin's or the parse fails: then Apprise parses the URL itself (and logs
+    why it failed, privately)."""
+    from apprise.manager_plugins import NotificationManager
+    manager = NotificationManager()             # a shared singleton (Apprise's N_MGR)
+    try:
+        plugin_class = manager[scheme] if scheme in manager else None
+        results = plugin_class.parse_url(url.replace("/#", "/%23")) if plugin_class else None
+    except Exception:
+        return None
+    return results or None
+
+
 def plugin_for(url: str):
     """The Apprise plugin for ``url``; NotifyError if Apprise cannot use it."""
     scheme = _scheme(url)
     if not scheme:
         raise NotifyError("notify URL is not a URL: expected scheme://... "
                           "(see https://github.com/caronc/apprise/wiki)")
-    plugin = apprise.Apprise.instantiate(url, asset=ASSET, suppress_exceptions=True)
+    plugin = apprise.Apprise.instantiate(_parsed(url, scheme) or url, asset=ASSET,
+                                         suppress_exceptions=True)
     if plugin is None:
         raise NotifyError(f"notify URL {scheme}://… is not one Apprise can use: check its "
                           f"scheme and fields (see https://github.com/caronc/apprise/wiki)")
@@ -619,14 +641,177 @@ def _own_text_part(upstream_class):
 _EMAIL_CLASS, _EMAIL_SEND = _pooled_email_send()
 
 
+# ---- HTTP services: one keep-alive session per sending thread ---------------------------------
+
+class _HTTPSessions:
+    """For a Sender's life (a delivery batch), one ``requests.Session`` per sending thread, so a
+    fan-out to many webhooks on one host reuses its connection instead of opening one per
+    message, as ``requests.post`` does. A session never keeps a cookie (a subscriber's webhook
+    must not see another's), and honours the environment's proxy settings as ``requests.post``
+    does. ``close()`` ends every session."""
+
+    def __init__(self):
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._sessions: list = []
+        self._env: dict = {}
+
+    def session(self):
+        session = getattr(self._local, "session", None)
+        if session is None:
+            import http.cookiejar
+
+            import requests
+            session = requests.Session()
+            session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+            # what requests reads from the environment for every request (proxies, CA bundle,
+            # .netrc) is read once per host for the batch instead: see environment()
+            session.trust_env = False
+            self._local.session = session
+            with self._lock:
+                self._sessions.append(session)
+        return session
+
+    def environment(self, url: str, kwargs: dict) -> dict:
+        """``kwargs`` with what ``requests.post`` would take from the environment for ``url``
+        (``Session.merge_environment_settings`` and the .netrc lookup of ``prepare_request``,
+        as requests does them with ``trust_env``), looked up once per host a batch."""
+        from urllib.parse import urlsplit
+
+        from requests.utils import get_environ_proxies, get_netrc_auth
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc)
+        found = self._env.get(key)
+        if found is None:
+            found = self._env[key] = (
+                get_environ_proxies(url), get_netrc_auth(url),
+                os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE"))
+        proxies, netrc, bundle = found
+        kwargs = dict(kwargs)
+        if not (kwargs.get("proxies") or {}).get("no_proxy"):
+            kwargs["proxies"] = {**proxies, **(kwargs.get("proxies") or {})}
+        else:           # the caller's own no_proxy: let requests decide, as it would
+            kwargs["proxies"] = {**get_environ_proxies(url, kwargs["proxies"]["no_proxy"]),
+                                 **kwargs["proxies"]}
+        if bundle and kwargs.get("verify", True) in (True, None):
+            kwargs["verify"] = bundle
+        if netrc and not kwargs.get("auth"):
+            kwargs["auth"] = netrc
+        return kwargs
+
+    @staticmethod
+    def idle_sockets(session) -> list:
+        """The sockets of the session's idle pooled connections (one of which the next request
+        may reuse: the send's deadline must be able to cut it)."""
+        found = []
+        try:
+            for adapter in session.adapters.values():
+                pools = adapter.poolmanager.pools
+                for key in list(pools.keys()):
+                    pool = pools.get(key)
+                    queue_ = getattr(pool, "pool", None)
+                    for conn in list(getattr(queue_, "queue", ()) or ()):
+                        sock = getattr(conn, "sock", None)
+                        if sock is not None:
+                            found.append(sock)
+        except Exception:   # urllib3 internals moved: the audit hook still sees new sockets
+            pass
+        return found
+
+    def close(self) -> None:
+        with self._lock:
+            sessions, self._sessions = self._sessions, []
+        for session in sessions:
+            with contextlib.suppress(Exception):
+                session.close()
+        self._local = threading.local()
+        self._env = {}
+
+
+class _PooledRequests:
+    """Stands in for the module name ``requests`` in an HTTP plugin's own ``send`` (the same code
+    object, see ``_pooled_http_send``): ``requests.post(...)`` and its kin go through the sending
+    thread's session of the current Sender; everything else (exceptions, codes) is requests'
+    own. Outside a Sender's send it is plain ``requests``."""
+
+    def __getattr__(self, name):
+        import requests
+        return getattr(requests, name)
+
+    def request(self, method, url, **kwargs):
+        import requests
+        pool = getattr(_CURRENT, "http", None)
+        if pool is None:
+            return requests.request(method, url, **kwargs)
+        session = pool.session()
+        watch = _WATCHDOG.current()
+        if watch is not None:
+            for sock in pool.idle_sockets(session):
+                watch.add(sock)
+        return session.request(method=method, url=url, **pool.environment(url, kwargs))
+
+    # the same defaults as requests.api
+    def get(self, url, params=None, **kwargs):
+        return self.request("get", url, params=params, **kwargs)
+
+    def options(self, url, **kwargs):
+        return self.request("options", url, **kwargs)
+
+    def head(self, url, **kwargs):
+        kwargs.setdefault("allow_redirects", False)
+        return self.request("head", url, **kwargs)
+
+    def post(self, url, data=None, json=None, **kwargs):
+        return self.request("post", url, data=data, json=json, **kwargs)
+
+    def put(self, url, data=None, **kwargs):
+        return self.request("put", url, data=data, **kwargs)
+
+    def patch(self, url, data=None, **kwargs):
+        return self.request("patch", url, data=data, **kwargs)
+
+    def delete(self, url, **kwargs):
+        return self.request("delete", url, **kwargs)
+
+
+_POOLED_REQUESTS = _PooledRequests()
+_HTTP_SENDS: dict = {}
+
+
+def _pooled_http_send(cls):
+    """``cls.send`` — upstream's code object — with its module-level name ``requests`` resolved
+    to ``_PooledRequests``; None when the send does not call requests that way."""
+    if cls in _HTTP_SENDS:
+        return _HTTP_SENDS[cls]
+    upstream = cls.send
+    send = None
+    code = getattr(upstream, "__code__", None)
+    if code is not None and "requests" in code.co_names:
+        import requests
+        if upstream.__globals__.get("requests") is requests:
+            names = dict(upstream.__globals__)
+            names["requests"] = _POOLED_REQUESTS
+            send = types.FunctionType(code, names, upstream.__name__, upstream.__defaults__,
+                                      upstream.__closure__)
+            send.__kwdefaults__ = upstream.__kwdefaults__
+            send.__doc__ = upstream.__doc__
+    _HTTP_SENDS[cls] = send
+    return send
+
+
 def _adapt(plugin):
-    """Give an email plugin the pooled send (only if its class uses Apprise's own)."""
+    """Give an email plugin the pooled send (only if its class uses Apprise's own), and an HTTP
+    plugin (webhooks, Slack, Teams, ...) whose send calls ``requests`` the pooled session."""
     if (_EMAIL_SEND is not None and isinstance(plugin, _EMAIL_CLASS)
             and type(plugin).send is _EMAIL_CLASS.send):
         plugin.send = types.MethodType(_EMAIL_SEND, plugin)
         # Apprise spaces one URL's messages 5.5 s apart; here a URL is one subscriber and
         # the pool already sends one message at a time per connection to the server.
         plugin.request_rate_per_sec = 0
+        return plugin
+    send = _pooled_http_send(type(plugin))
+    if send is not None:
+        plugin.send = types.MethodType(send, plugin)
     return plugin
 
 
@@ -646,6 +831,7 @@ class Sender:
         self._cache: OrderedDict[str, object] = OrderedDict()
         self._lock = threading.Lock()
         self._smtp = _SMTPPool()
+        self._http = _HTTPSessions()
 
     def __enter__(self):
         return self
@@ -654,8 +840,10 @@ class Sender:
         self.close()
 
     def close(self) -> None:
-        """Say QUIT to every pooled SMTP connection (the Sender stays usable)."""
+        """Say QUIT to every pooled SMTP connection and close the HTTP sessions (the Sender
+        stays usable)."""
         self._smtp.close()
+        self._http.close()
 
     @property
     def smtp_connections(self) -> int:
@@ -684,7 +872,7 @@ class Sender:
             return Outcome(False, str(exc), permanent=True)
         body, body_format = body_for(plugin, message)
         crashed = None
-        _CURRENT.pool, _CURRENT.notes = self._smtp, []
+        _CURRENT.pool, _CURRENT.http, _CURRENT.notes = self._smtp, self._http, []
         _CURRENT.text = getattr(message, "email_text", None)   # _own_text_part
         try:
             with _LOGS, _WATCHDOG.watch(self.deadline) as watch:
@@ -696,7 +884,7 @@ class Sender:
                 logged = _LOGS.take()
             notes = _CURRENT.notes
         finally:
-            _CURRENT.pool = _CURRENT.notes = _CURRENT.text = None
+            _CURRENT.pool = _CURRENT.http = _CURRENT.notes = _CURRENT.text = None
         if ok:
             return Outcome(True)
         timed_out = bool(watch is not None and watch.expired)

@@ -126,11 +126,16 @@ class MailSink:
 
 
 class WebhookSink:
-    """An HTTP server that records each JSON POST (Apprise's json:// sends one per message)."""
+    """An HTTP/1.1 server that records each JSON POST (Apprise's json:// sends one per message)
+    and keeps connections alive, as real webhook receivers do; ``connections`` counts those
+    opened."""
 
     def __init__(self, port: int | None = None):
         self.port = port or free_port()
         self.posts: list[dict] = []
+        self.connections = 0
+        self.set_cookie: str | None = None       # a Set-Cookie for every answer
+        self.cookies: list[str | None] = []     # the Cookie header each POST came with
         self.fail_with: int | None = None
         self.current = threading.local()     # .path of the request being handled
         self._server = None
@@ -140,11 +145,20 @@ class WebhookSink:
         sink = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"         # keep-alive: every answer has a length
+            disable_nagle_algorithm = True        # headers and body go out at once
+
+            def setup(self):
+                super().setup()
+                sink.connections += 1
+
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 sink.current.path = self.path
+                sink.cookies.append(self.headers.get("Cookie"))
                 if sink.fail_with:
                     self.send_response(sink.fail_with)
+                    self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
                 try:
@@ -153,6 +167,9 @@ class WebhookSink:
                     sink.posts.append({"raw": body.decode("utf-8", "replace")})
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
+                if sink.set_cookie:
+                    self.send_header("Set-Cookie", sink.set_cookie)
+                self.send_header("Content-Length", "2")
                 self.end_headers()
                 self.wfile.write(b"{}")
 
@@ -192,9 +209,11 @@ class TrickleSink:
     """A webhook that accepts a POST and then answers one byte every ``interval`` seconds for
     ``total`` seconds: a destination slow enough to defeat any per-read socket timeout."""
 
-    def __init__(self, interval: float = 2.0, total: float = 120.0, port: int | None = None):
+    def __init__(self, interval: float = 2.0, total: float = 120.0, port: int | None = None,
+                 prompt: int = 0):
         self.port = port or free_port()
         self.interval, self.total = interval, total
+        self.prompt = prompt         # the first posts answered at once, the connection kept
         self.posts = 0
         self._server = None
         self._stop = threading.Event()
@@ -203,10 +222,17 @@ class TrickleSink:
         sink = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
             def do_POST(self):
                 self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 sink.posts += 1
                 answer = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"
+                if sink.posts <= sink.prompt:
+                    self.wfile.write(answer)
+                    self.wfile.flush()
+                    return
+                self.close_connection = True
                 end = time.monotonic() + sink.total
                 try:
                     for byte in answer:
@@ -298,7 +324,8 @@ class _Posts(list):
     sink = None
 
     def append(self, post):
-        self.write({"path": getattr(self.sink.current, "path", None), "post": post})
+        self.write({"path": getattr(self.sink.current, "path", None), "post": post,
+                    "connections": self.sink.connections})
 
 
 if __name__ == "__main__":

@@ -189,3 +189,37 @@ def test_an_http_refusal_keeps_its_status_and_is_retried(webhook_sink):
     outcome = notify.Sender().send(webhook_sink.url("hook"), MESSAGE)
     assert not outcome.ok and outcome.code == 404 and "404" in outcome.error
     assert not outcome.permanent          # only an SMTP 5xx is believed permanent
+
+
+def test_webhooks_to_one_host_share_a_connection_and_never_a_cookie(webhook_sink):
+    """A batch to many webhooks on one host reuses the sending thread's connection (Apprise's
+    own json:// send, with its requests calls going through a keep-alive session), carries
+    exactly Apprise's body, and never hands one subscriber's cookie to the next."""
+    webhook_sink.set_cookie = "session=subscriber-one; Path=/"
+    with notify.Sender() as sender:
+        for n in range(5):
+            assert sender.send(webhook_sink.url(f"reader{n}"), MESSAGE) == (True, None)
+    assert webhook_sink.wait_for(5)
+    assert webhook_sink.connections == 1
+    assert webhook_sink.cookies == [None] * 5
+    plugin = notify.plugin_for(webhook_sink.url("reader0"))
+    body, body_format = notify.body_for(plugin, MESSAGE)
+    assert plugin.notify(title=MESSAGE.title, body=body, body_format=body_format)  # upstream's
+    assert webhook_sink.wait_for(6)
+    assert webhook_sink.posts[5] == webhook_sink.posts[0]
+    assert webhook_sink.connections == 2                    # outside a Sender: its own
+
+
+def test_a_kept_connection_that_starts_to_trickle_is_cut_at_the_deadline():
+    """The deadline also covers a connection reused from the batch's pool (no new socket for
+    the audit hook to see): the second send, on the kept connection, is cut."""
+    deadline = 1.0
+    with TrickleSink(interval=0.4, total=30, prompt=1) as slow, \
+            notify.Sender(deadline=deadline) as sender:
+        assert sender.send(slow.url("first"), MESSAGE).ok
+        start = time.monotonic()
+        outcome = sender.send(slow.url("second"), MESSAGE)
+        took = time.monotonic() - start
+        assert slow.posts == 2
+    assert not outcome.ok and outcome.timed_out
+    assert deadline <= took < 2.5 * deadline
