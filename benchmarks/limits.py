@@ -113,7 +113,8 @@ def main(argv=None) -> int:
         target("crawl backfill, × bare Scrapy pages/s", backfill["ratio"], 0.7, True,
                f"{backfill['bare']['pages_per_s']} pages/s")
         target("crawl peak memory, largest/smallest site, ×", crawl.get("memory_ratio"), 1.25,
-               False, " → ".join(f"{m['peak_mib']} MiB" for m in crawl.get("memory", [])))
+               False, "peak " + " → ".join(f"{m['peak_mib']} MiB ({m['homes']:,} homes)"
+                                           for m in crawl.get("memory", [])))
 
         if (CORPUS / "truth.json").exists():
             run("extract.py", str(CORPUS), str(CORPUS / "truth.json"), "--no-baseline",
