@@ -76,9 +76,9 @@ def _parsed(url: str, scheme: str) -> dict | None:
     half the cost of making a plugin, paid once per subscriber in a fan-out. None when the
     scheme is not a plugin's or the parse fails: then Apprise parses the URL itself (and logs
     why it failed, privately)."""
-    from apprise.manager_plugins import NotificationManager
-    manager = NotificationManager()             # a shared singleton (Apprise's N_MGR)
     try:
+        from apprise.manager_plugins import NotificationManager
+        manager = NotificationManager()         # a shared singleton (Apprise's N_MGR)
         plugin_class = manager[scheme] if scheme in manager else None
         results = plugin_class.parse_url(url.replace("/#", "/%23")) if plugin_class else None
     except Exception:

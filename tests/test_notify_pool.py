@@ -223,3 +223,21 @@ def test_a_kept_connection_that_starts_to_trickle_is_cut_at_the_deadline():
         assert slow.posts == 2
     assert not outcome.ok and outcome.timed_out
     assert deadline <= took < 2.5 * deadline
+
+
+@pytest.mark.parametrize("url", [
+    "mailto://user:secret@mail.example.org:587?to=a@example.org&from=alerts@example.org",
+    "json://hook:token@127.0.0.1:8080/path/x?-X-Extra=1",
+    "jsons://example.org/hooks/abc#frag",
+    "form://example.org:8000/",
+    "slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ/#general",
+    "discord://4174216298/JHMHI8qBe7bk2ZwO5U711o3dV_js",
+    "ntfy://ntfy.sh/topic",
+])
+def test_a_plugin_is_made_exactly_as_apprise_makes_it(url):
+    """``plugin_for`` parses known schemes with the plugin class and hands Apprise the fields:
+    the plugin is the one Apprise makes from the URL itself (same class, same URL back)."""
+    import apprise
+    ours, theirs = notify.plugin_for(url), apprise.Apprise.instantiate(url, asset=notify.ASSET)
+    assert type(ours) is type(theirs)
+    assert ours.url(privacy=False) == theirs.url(privacy=False)
