@@ -92,8 +92,20 @@ def plugin_for(url: str):
     if not scheme:
         raise NotifyError("notify URL is not a URL: expected scheme://... "
                           "(see https://github.com/caronc/apprise/wiki)")
-    plugin = apprise.Apprise.instantiate(_parsed(url, scheme) or url, asset=ASSET,
-                                         suppress_exceptions=True)
+    plugin, fields = None, _parsed(url, scheme)
+    if fields:
+        # Apprise logs a failure to make a plugin from fields with the fields as they are,
+        # password and all: its records wait until the plugin is made, and are dropped if not
+        _HELD.records = []
+        try:
+            plugin = apprise.Apprise.instantiate(fields, asset=ASSET, suppress_exceptions=True)
+        finally:
+            held, _HELD.records = _HELD.records, None
+        if plugin is not None:
+            for record in held:
+                _apprise_log.handle(record)
+    if plugin is None:     # Apprise's own parse of the URL, and its privacy-safe log lines
+        plugin = apprise.Apprise.instantiate(url, asset=ASSET, suppress_exceptions=True)
     if plugin is None:
         raise NotifyError(f"notify URL {scheme}://… is not one Apprise can use: check its "
                           f"scheme and fields (see https://github.com/caronc/apprise/wiki)")
@@ -213,8 +225,22 @@ class _ThreadLogs(logging.Handler):
         return self.lines.pop(threading.get_ident(), [])
 
 
+class _Hold(logging.Filter):
+    """Keeps back the apprise logger's records in a thread that is making a plugin from parsed
+    fields (``plugin_for``), where ``_HELD.records`` is a list."""
+
+    def filter(self, record):
+        held = getattr(_HELD, "records", None)
+        if held is None:
+            return True
+        held.append(record)
+        return False
+
+
+_HELD = threading.local()
 _LOGS = _ThreadLogs()
 _apprise_log = logging.getLogger("apprise")
+_apprise_log.addFilter(_Hold())
 _apprise_log.addHandler(_LOGS)
 if _apprise_log.getEffectiveLevel() > logging.WARNING:
     _apprise_log.setLevel(logging.WARNING)

@@ -144,8 +144,11 @@ def test_the_exit_code_table_is_the_same_in_the_docs():
 # ---- read-only commands never create anything ------------------------------------------------
 
 @pytest.mark.parametrize("args", [["subscriptions"], ["history", "SC123456"], ["providers"],
-                                  ["events"], ["detect", "--dry-run"], ["unsubscribe", "1"]])
+                                  ["events"], ["detect", "--dry-run"], ["unsubscribe", "1"],
+                                  ["detect"], ["deliver"]])
 def test_read_only_commands_never_create_a_database(tmp_path, args):
+    """Nor do detect and deliver, which have nothing to do in a new database: a mistyped --db
+    is one line and exit 1, not "No new events" and an empty database somewhere."""
     path = tmp_path / "nowhere" / "watch.db"
     line = one_line_error(run(*args, "--db", path))
     assert f"database {path}: no such file" in line

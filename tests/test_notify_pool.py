@@ -241,3 +241,14 @@ def test_a_plugin_is_made_exactly_as_apprise_makes_it(url):
     ours, theirs = notify.plugin_for(url), apprise.Apprise.instantiate(url, asset=notify.ASSET)
     assert type(ours) is type(theirs)
     assert ours.url(privacy=False) == theirs.url(privacy=False)
+
+
+def test_a_url_apprise_refuses_never_logs_its_password(caplog):
+    """Apprise logs a refused plugin's fields as they are when given fields: ``plugin_for``
+    holds those records back, and Apprise's own refusal of the URL (masked) is what is logged."""
+    import logging
+    caplog.set_level(logging.DEBUG, logger="apprise")
+    with pytest.raises(notify.NotifyError):
+        notify.plugin_for("mailto://someone:s3cretpw@b.c")
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "Could not load" in logged and "s3cretpw" not in logged

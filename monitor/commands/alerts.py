@@ -54,7 +54,7 @@ def detect_command(db_path, baseline, dry_run, as_json, verbose):
     """Read stored reports into the history and record new events (no sending)."""
     from .. import detect
     verbose_logging(verbose)
-    db = _dry_copy(db_path) if dry_run else open_write(db_path)
+    db = _dry_copy(db_path) if dry_run else open_write(db_path, existing=True)
     log.info("detecting%s in %s", " (dry run, in memory)" if dry_run else "", db_path)
     try:
         ids = detect.detect(db, baseline=baseline)
@@ -147,7 +147,7 @@ def deliver_command(db_path, period, resend_unknown, as_json, verbose):
     Exits 3 when some alerts could not be delivered (they are retried later)."""
     from .. import outbox
     verbose_logging(verbose)
-    db = open_write(db_path)
+    db = open_write(db_path, existing=True)
     resent = outbox.resend_unknown(db) if resend_unknown else 0
     if resend_unknown and not as_json:
         click.echo(f"{plural(resent, 'interrupted alert')} queued again.")

@@ -42,8 +42,12 @@ def missing(db_path) -> click.ClickException:
         f"`ofsted-watch run` or `ofsted-watch crawl`, or point --db / $OFSTED_WATCH_DB at it)")
 
 
-def open_write(db_path):
-    """Open (creating and migrating) the database for a command that writes."""
+def open_write(db_path, *, existing: bool = False):
+    """Open (creating and migrating) the database for a command that writes. ``existing``: for
+    commands with nothing to do in a new database (detect, deliver, unsubscribe) a missing one
+    is one line and exit 1, and nothing is created (a mistyped --db makes no file or folder)."""
+    if existing:
+        open_read(db_path).conn.close()
     from ..schema import open_db
     try:
         return open_db(db_path)
