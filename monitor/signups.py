@@ -280,6 +280,14 @@ class Choices:
         return ",".join(self.kinds)
 
 
+def check_form(db, values: dict) -> Choices:
+    """``check_choices`` for the values of a sign-up or manage form (``follow``, ``urn``,
+    ``local_authority``, ``owner``, ``kind``, ``digest``)."""
+    return check_choices(db, follow=values["follow"] or None, urn=values["urn"],
+                         local_authority=values["local_authority"], owner=values["owner"],
+                         kinds=values["kind"], digest=values["digest"])
+
+
 def check_choices(db, *, follow: str | None, urn: str | None = None,
                   local_authority: str | None = None, owner: str | None = None,
                   kinds=(), digest: str | None = "immediate") -> Choices:

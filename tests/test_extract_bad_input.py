@@ -12,6 +12,7 @@ import pypdfium2 as pdfium
 import pytest
 from click.testing import CliRunner
 
+from crawler.replica.hostile import pdf_file
 from extract import BadReport, extract_file
 from extract.pdf import Document
 from monitor.cli import main
@@ -74,17 +75,8 @@ def make_pdf(contents: list[list[str]], page_content: list[int] | None = None,
         objects.append(b"<< /Filter /Standard /V 1 /R 2 /Length 40 /P -4 /O <%s> /U <%s> >>"
                        % (o_value.hex().encode(), u_value.hex().encode()))
         trailer_extra = b" /Encrypt %d 0 R" % len(objects)
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += (b"trailer\n<< /Size %d /Root 1 0 R /ID [<%s> <%s>]%s >>\nstartxref\n%d\n%%%%EOF\n"
-            % (len(objects) + 1, file_id.hex().encode(), file_id.hex().encode(), trailer_extra,
-               xref))
-    return bytes(out)
+    return pdf_file(objects, b" /ID [<%s> <%s>]%s" % (file_id.hex().encode(),
+                                                     file_id.hex().encode(), trailer_extra))
 
 
 def _bad_files(tmp_path: Path) -> dict[str, tuple[Path, str]]:

@@ -1,5 +1,6 @@
 """Hostile PDFs for the replica to serve and the tests to read: a decompression bomb made in a few
-KiB (tests/test_hostile_extract.py, tests/test_hostile_crawl.py, benchmarks/soak_crawl.py)."""
+KiB (tests/test_hostile_extract.py, tests/test_hostile_crawl.py, benchmarks/soak_crawl.py), and
+the writer of hand-built PDFs (``pdf_file``; also tests/test_extract_bad_input.py)."""
 from __future__ import annotations
 
 import zlib
@@ -29,6 +30,12 @@ def bomb_pdf(mib: int = 1024) -> bytes:
                page % 4, page % 7,
                b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream"
                % (len(bomb), bomb)]
+    return pdf_file(objects)
+
+
+def pdf_file(objects: list[bytes], trailer: bytes = b"") -> bytes:
+    """A PDF of ``objects`` (numbered from 1; object 1 the catalog) with a correct cross-reference
+    table; ``trailer``: extra trailer entries (an /ID, an /Encrypt)."""
     out, offsets = bytearray(b"%PDF-1.4\n"), []
     for number, body in enumerate(objects, start=1):
         offsets.append(len(out))
@@ -36,6 +43,6 @@ def bomb_pdf(mib: int = 1024) -> bytes:
     xref = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref)
+    out += b"trailer\n<< /Size %d /Root 1 0 R%s >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, trailer, xref)
     return bytes(out)

@@ -105,10 +105,7 @@ def _change(request: Request, config, form: dict, db, row):
         signups.stop(db, row)
         return _unsubscribed(request)
     try:
-        choices = signups.check_choices(
-            db, follow=values["follow"] or None, urn=values["urn"],
-            local_authority=values["local_authority"], owner=values["owner"],
-            kinds=values["kind"], digest=values["digest"])
+        choices = signups.check_form(db, values)
     except signups.SignupError as exc:
         return form_page(request, "manage.html", _manage_context(
             request, db, row, values, exc.errors), status=422)

@@ -194,10 +194,7 @@ def _sign_up(request: Request, values: dict, config: signups.Settings):
         except signups.SignupError as exc:
             errors[exc.field] = str(exc)
         try:
-            choices = signups.check_choices(
-                db, follow=values["follow"] or None, urn=values["urn"],
-                local_authority=values["local_authority"], owner=values["owner"],
-                kinds=values["kind"], digest=values["digest"])
+            choices = signups.check_form(db, values)
         except signups.SignupError as exc:
             errors.update(exc.errors)
         if errors:
