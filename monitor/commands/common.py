@@ -46,7 +46,8 @@ def open_write(db_path, *, existing: bool = False):
     """Open (creating and migrating) the database for a command that writes. ``existing``: for
     commands with nothing to do in a new database (detect, deliver, unsubscribe) a missing one
     is one line and exit 1, and nothing is created (a mistyped --db makes no file or folder)."""
-    if existing:
+    above = next((parent for parent in Path(db_path).parents if parent.exists()), None)
+    if existing and (above is None or above.is_dir()):   # under a file: open_db says so below
         open_read(db_path).conn.close()
     from ..schema import open_db
     try:

@@ -114,7 +114,9 @@ def subscribe_command(notify_url, urns, urn_file, local_authority, region, owner
 def unsubscribe_command(subscription_id, db_path, as_json):
     """Stop a subscription (by the id `subscriptions` shows); unsent alerts are cancelled."""
     from .. import subscriptions
-    db = open_write(db_path, existing=True)   # missing database: one line, nothing created
+    db = open_read(db_path)                   # missing database: one line, nothing created
+    db.conn.close()
+    db = open_write(db_path)
     if not subscriptions.remove(db, subscription_id):
         raise click.ClickException(f"subscription {subscription_id}: no active subscription "
                                    f"with this id")
